@@ -1,0 +1,34 @@
+# Every target calls one CLI command; the logic lives in deploy.py and pipeline/.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ENV ?= local
+SERVICE ?=
+
+$(VENV)/.installed: requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+.PHONY: help
+help: ## Show this list of targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: deploy
+deploy: $(VENV)/.installed ## Test, package and deploy one service: make deploy SERVICE=location [ENV=local]
+	$(PY) deploy.py deploy --service "$(SERVICE)" --env $(ENV)
+
+.PHONY: test
+test: $(VENV)/.installed ## Run the whole test suite (starts its own emulator)
+	$(PY) -m pytest
+
+.PHONY: lock
+lock: $(VENV)/.installed ## Regenerate every root's .terraform.lock.hcl from toolchain.toml's pins
+	$(PY) deploy.py toolchain lock
+
+.PHONY: emulator-stop
+emulator-stop: $(VENV)/.installed ## Stop the local AWS emulator (its state is in memory and is lost)
+	$(PY) deploy.py emulator stop

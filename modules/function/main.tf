@@ -1,0 +1,48 @@
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name                  = var.function_name
+  role                           = var.role_arn
+  handler                        = var.handler
+  runtime                        = var.runtime
+  s3_bucket                      = var.artifact_bucket
+  s3_key                         = var.artifact_key
+  memory_size                    = var.memory_mb
+  timeout                        = var.timeout_s
+  reserved_concurrent_executions = var.reserved_concurrency
+  publish                        = true
+  tags                           = var.tags
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  dynamic "environment" {
+    for_each = length(var.environment_variables) > 0 ? [1] : []
+    content {
+      variables = var.environment_variables
+    }
+  }
+
+  # The pipeline owns code versions: it updates code, publishes a version and moves the `live`
+  # alias without Terraform. Terraform sets the first code only, so it never sees drift from that.
+  lifecycle {
+    ignore_changes = [s3_bucket, s3_key, s3_object_version, source_code_hash]
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this]
+}
+
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+
+  lifecycle {
+    ignore_changes = [function_version]
+  }
+}

@@ -1,0 +1,1 @@
+"""The deploy orchestrator: finds services, runs them through test, package and deploy."""

@@ -1,0 +1,210 @@
+"""The embedded AWS emulator: a moto server on 127.0.0.1, started on demand and reused.
+
+Its pid, port and the credentials it issued live in `<local dir>/emulator/`. IAM enforcement is
+on: the first three requests create the ops identity, and every later request must be signed by
+an identity the emulator knows and be allowed by that identity's policies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipeline.errors import EmulatorError
+from pipeline.paths import PROJECT_ROOT, local_dir
+
+DEFAULT_PORT = 4566  # LocalStack's edge port, so LocalStack tooling points here unchanged
+STARTUP_SECONDS = 30
+OPS_USER = "ops-admin"
+# CreateUser, PutUserPolicy, CreateAccessKey: the unauthenticated requests that create ops.
+_BOOTSTRAP_REQUESTS = 3
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+
+
+@dataclass(frozen=True)
+class Emulator:
+    pid: int
+    port: int
+    started_at: float
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _state_dir() -> Path:
+    return local_dir() / "emulator"
+
+
+def _state_file() -> Path:
+    return _state_dir() / "state.json"
+
+
+def _credentials_file() -> Path:
+    return _state_dir() / "credentials.json"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        # As the server will: a port whose old connections linger in TIME_WAIT is still free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _choose_port() -> int:
+    wanted = int(os.environ.get("DEPLOY_EMULATOR_PORT", DEFAULT_PORT))
+    if wanted and _port_free(wanted):
+        return wanted
+    return _free_port()
+
+
+def _answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether `pid` is still our emulator (not a process that reused its pid, where /proc tells)."""
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if Path("/proc/self").exists():
+        try:
+            return b"pipeline.emulator.server" in cmdline.read_bytes()
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recorded() -> Emulator | None:
+    try:
+        return Emulator(**json.loads(_state_file().read_text()))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+
+
+def current() -> Emulator | None:
+    """The running emulator recorded in the local dir, or None if it is gone or never started."""
+    emulator = _recorded()
+    if emulator is not None and _pid_alive(emulator.pid) and _answers(emulator.endpoint):
+        return emulator
+    return None
+
+
+def ops_credentials() -> Credentials:
+    """The ops identity the running emulator issued. Raises EmulatorError if there is none."""
+    try:
+        return Credentials(**json.loads(_credentials_file().read_text()))
+    except (FileNotFoundError, ValueError, TypeError):
+        raise EmulatorError(
+            "the emulator's ops credentials are missing",
+            "run `make emulator-stop` and deploy again to start a fresh emulator",
+        ) from None
+
+
+def _create_ops_identity(endpoint: str) -> Credentials:
+    import boto3
+
+    # Unsigned-in-effect: these first requests are the ones the emulator lets through unchecked.
+    iam = boto3.client(
+        "iam", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap",
+    )
+    iam.create_user(UserName=OPS_USER)
+    iam.put_user_policy(
+        UserName=OPS_USER,
+        PolicyName="administrator",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )
+    key = iam.create_access_key(UserName=OPS_USER)["AccessKey"]
+    return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def start() -> Emulator:
+    """Start a new emulator, create its ops identity and record both. Raises EmulatorError."""
+    state_dir = _state_dir()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    port = _choose_port()
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(_BOOTSTRAP_REQUESTS)}
+    with open(state_dir / "emulator.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.emulator.server", "--port", str(port)],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    emulator = Emulator(pid=process.pid, port=port, started_at=time.time())
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not _answers(emulator.endpoint):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise EmulatorError(
+                f"the emulator did not start on port {port}",
+                f"see {state_dir / 'emulator.log'}",
+            )
+        time.sleep(0.1)
+    credentials = _create_ops_identity(emulator.endpoint)
+    credentials_file = _credentials_file()
+    credentials_file.touch(mode=0o600)
+    credentials_file.write_text(json.dumps(asdict(credentials)))
+    _state_file().write_text(json.dumps(asdict(emulator)))
+    return emulator
+
+
+def ensure_running() -> tuple[Emulator, bool]:
+    """The running emulator, started if needed; the flag says whether it was started now."""
+    emulator = current()
+    if emulator is not None:
+        return emulator, False
+    return start(), True
+
+
+def stop() -> Emulator | None:
+    """Stop the recorded emulator, if any, and forget it. Returns what was stopped."""
+    emulator = _recorded()
+    if emulator is not None and _pid_alive(emulator.pid):
+        os.killpg(emulator.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while _pid_alive(emulator.pid) and time.monotonic() < deadline:
+            try:
+                os.waitpid(emulator.pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            time.sleep(0.05)
+    else:
+        emulator = None
+    for path in (_state_file(), _credentials_file()):
+        path.unlink(missing_ok=True)
+    return emulator

@@ -1,0 +1,102 @@
+"""Small, tested fixes to the embedded emulator (moto) where it differs from AWS.
+
+Each patch names the moto versions it was checked against; tests/pipeline/emulator prove each
+one changes behaviour, so a moto upgrade that makes a patch unnecessary (or breaks it) shows up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import moto
+
+PATCHED_MOTO_VERSIONS = ("5.2.1", "5.2.5")
+
+
+def resource_scoped_statements_match_unresolved_resources() -> None:
+    """Let `Resource: arn:...` statements apply when moto cannot tell the request's resource.
+
+    moto authorises most services' requests against the resource "*" (only S3, IAM, STS and
+    SQS resolve a real ARN), so any Allow scoped to an ARN never matches and least-privilege
+    policies deny everything. AWS would match the real ARN; the closest faithful behaviour is to
+    judge such requests by their action alone. Explicit Denies still deny.
+    """
+    from moto.iam.access_control import IAMPolicyStatement
+
+    original: Callable[[Any, Any, str], bool] = IAMPolicyStatement._check_element_matches
+
+    def check_element_matches(self: Any, statement_element: Any, value: str) -> bool:
+        if statement_element == "Resource" and value == "*":
+            return True
+        return original(self, statement_element, value)
+
+    IAMPolicyStatement._check_element_matches = check_element_matches  # type: ignore[method-assign]
+
+
+def signatures_are_checked_against_the_encoded_url() -> None:
+    """Re-encode the URL before moto recomputes a request's SigV4 signature.
+
+    moto rebuilds the canonical request from the decoded URL, so under IAM enforcement any
+    reserved character fails with SignatureDoesNotMatch: a query value (ListObjectsV2
+    `prefix=services/`, as Terraform's S3 backend sends) or a path segment (API Gateway's
+    `/stages/$default`). Clients sign the RFC 3986-encoded form; re-encoding (idempotently:
+    decode, then encode) restores it. S3 paths are signed unencoded, so they are left alone.
+    """
+    from urllib.parse import quote, unquote
+
+    from moto.iam.access_control import IAMRequest, IAMRequestBase
+
+    original: Callable[[Any], Any] = IAMRequestBase._create_aws_request
+
+    def encode(part: str) -> str:
+        return quote(unquote(part), safe="-_.~")
+
+    def create_aws_request(self: Any) -> Any:
+        path, _, query = self._path.partition("?")
+        if isinstance(self, IAMRequest):
+            path = "/".join(encode(segment) for segment in path.split("/"))
+        if query:
+            pairs = (pair.partition("=") for pair in query.split("&"))
+            query = "&".join(f"{encode(k)}{sep}{encode(v)}" for k, sep, v in pairs)
+        self._path = f"{path}?{query}" if query else path
+        return original(self)
+
+    IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
+
+
+def bodiless_requests_are_signed_without_a_body() -> None:
+    """Check a GET/HEAD/DELETE signature against an empty payload, as the client signed it.
+
+    For a request with no body and no query string moto falls back to the request headers as
+    its "data" and signs them as a form body, so every GET of a REST service (Lambda
+    GetFunction, API Gateway GetApi) fails with SignatureDoesNotMatch under IAM enforcement.
+    """
+    from moto.iam.access_control import IAMRequestBase
+
+    original: Callable[[Any], Any] = IAMRequestBase._create_aws_request
+
+    def create_aws_request(self: Any) -> Any:
+        if self._method in ("GET", "HEAD", "DELETE") and not self._body:
+            self._data = b""
+        return original(self)
+
+    IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
+
+
+PATCHES: list[Callable[[], None]] = [
+    resource_scoped_statements_match_unresolved_resources,
+    signatures_are_checked_against_the_encoded_url,
+    bodiless_requests_are_signed_without_a_body,
+]
+
+
+def apply_all() -> None:
+    """Apply every patch. Raises RuntimeError on a moto version the patches were not checked on."""
+    if moto.__version__ not in PATCHED_MOTO_VERSIONS:
+        raise RuntimeError(
+            f"moto {moto.__version__} is not one the emulator patches were checked against "
+            f"({', '.join(PATCHED_MOTO_VERSIONS)}); re-run tests/pipeline/emulator and update them"
+        )
+    for patch in PATCHES:
+        patch()

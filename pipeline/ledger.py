@@ -1,0 +1,86 @@
+"""The deploy ledger: every pipeline execution, stored in the environment's artifact bucket.
+
+Kept in the environment rather than on a laptop so that two machines agree on what is deployed,
+and a failed or interrupted deploy is retried next time. Layout under `ledger/<service>/`:
+`executions/<execution id>.json` for every run and `last-success.json` for the newest passing one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pipeline.aws import Identity, Target
+
+PREFIX = "ledger"
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    name: str
+    status: str  # succeeded | failed | skipped
+    seconds: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    execution_id: str
+    service: str
+    environment: str
+    commit: str
+    from_commit: bool  # False when uncommitted changes were deployed
+    result: str  # succeeded | failed
+    started_at: float
+    finished_at: float
+    artifact_sha256: str = ""
+    infra_hash: str = ""
+    plan_sha256: str = ""
+    stages: tuple[StageRecord, ...] = field(default_factory=tuple)
+    error: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LedgerEntry:
+        stages = tuple(StageRecord(**stage) for stage in data.pop("stages", []))
+        return cls(stages=stages, **data)
+
+
+class Ledger:
+    """Reads and writes ledger entries as the deployer identity."""
+
+    def __init__(self, target: Target) -> None:
+        self._s3 = target.client("s3", Identity.DEPLOYER)
+        self._bucket = target.environment.artifact_bucket
+
+    def _read(self, key: str) -> LedgerEntry | None:
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        return LedgerEntry.from_json(json.loads(body))
+
+    def last_success(self, service: str) -> LedgerEntry | None:
+        """The newest execution of `service` that passed every stage, if any."""
+        return self._read(f"{PREFIX}/{service}/last-success.json")
+
+    def record(self, entry: LedgerEntry) -> None:
+        """Store an execution; a passing one also becomes the service's last success."""
+        body = json.dumps(asdict(entry), indent=2, sort_keys=True).encode()
+        self._s3.put_object(
+            Bucket=self._bucket, Key=f"{PREFIX}/{entry.service}/executions/{entry.execution_id}.json", Body=body
+        )
+        if entry.result == "succeeded":
+            self._s3.put_object(Bucket=self._bucket, Key=f"{PREFIX}/{entry.service}/last-success.json", Body=body)
+
+    def executions(self, service: str | None = None) -> list[LedgerEntry]:
+        """Every recorded execution (of one service, if given), oldest first."""
+        prefix = f"{PREFIX}/{service}/executions/" if service else f"{PREFIX}/"
+        entries = []
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                if "/executions/" in item["Key"]:
+                    entry = self._read(item["Key"])
+                    if entry is not None:
+                        entries.append(entry)
+        return sorted(entries, key=lambda entry: entry.started_at)

@@ -1,0 +1,188 @@
+"""Service manifests (services/<name>/service.yaml): what a service is, parsed and checked.
+
+Pure logic: `parse_manifest` takes text and names, so it is tested without files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.errors import ManifestError
+
+RUNTIMES = ("python3.11", "python3.12", "python3.13")
+AUTHORIZATIONS = ("AWS_IAM", "NONE")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+_HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|ANY) /[A-Za-z0-9_{}/+.-]*$")
+_ACTION = re.compile(r"^dynamodb:[A-Za-z]+$")
+
+
+@dataclass(frozen=True)
+class Api:
+    authorization: str = "AWS_IAM"
+    throttle_rate_limit: float = 50
+    throttle_burst_limit: int = 100
+
+
+@dataclass(frozen=True)
+class Table:
+    hash_key: str
+    range_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    handler: str
+    route: str | None = None
+    memory_mb: int = 256
+    timeout_s: int = 10
+    reserved_concurrency: int = 5
+    permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def module(self) -> str:
+        """The Python module holding the handler, e.g. location.get_location."""
+        return self.handler.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    description: str
+    runtime: str
+    functions: dict[str, Function]
+    tables: dict[str, Table] = field(default_factory=dict)
+    api: Api | None = None
+
+
+class _Reader:
+    """Checks one mapping of the manifest, naming the file and the field path in every error."""
+
+    def __init__(self, source: str, path: str, data: Any) -> None:
+        self.source = source
+        self.path = path
+        if not isinstance(data, dict):
+            self.fail(f"{path or 'the manifest'} must be a mapping")
+        self.data: dict[str, Any] = data
+
+    def error(self, message: str, hint: str = "") -> ManifestError:
+        return ManifestError(f"{self.source}: {message}", hint or "see services/location/service.yaml for the format")
+
+    def fail(self, message: str, hint: str = "") -> None:
+        raise self.error(message, hint)
+
+    def where(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def allow_only(self, *known: str) -> None:
+        for key in self.data:
+            if key not in known:
+                self.fail(f"unknown field '{self.where(str(key))}'", f"known fields here: {', '.join(known)}")
+
+    def text(self, key: str, pattern: re.Pattern[str] | None = None, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or not value:
+            raise self.error(f"'{self.where(key)}' must be a non-empty text")
+        if pattern is not None and not pattern.match(value):
+            self.fail(f"'{self.where(key)}' has an invalid value {value!r}")
+        return str(value)
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.data.get(key, default)
+        if value not in choices:
+            self.fail(f"'{self.where(key)}' must be one of {', '.join(choices)}, not {value!r}")
+        return str(value)
+
+    def number(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(f"'{self.where(key)}' must be a whole number from {low} to {high}, not {value!r}")
+        return int(value)
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(f"'{self.where(key)}' must be a mapping")
+        for name in value:
+            if not isinstance(name, str) or not _NAME.match(name):
+                self.fail(f"'{self.where(key)}' has an invalid name {name!r}", "use lower_snake_case")
+        return value
+
+
+def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table]) -> Function:
+    reader = _Reader(source, f"functions.{name}", data)
+    reader.allow_only("handler", "route", "memory_mb", "timeout_s", "reserved_concurrency", "permissions")
+    route = reader.text("route", _ROUTE) if "route" in reader.data else None
+    permissions: dict[str, tuple[str, ...]] = {}
+    for table, actions in reader.mapping("permissions").items():
+        if table not in tables:
+            reader.fail(f"'{reader.where('permissions')}' names table '{table}', which 'tables' does not declare")
+        if not isinstance(actions, list) or not actions or not all(
+            isinstance(action, str) and _ACTION.match(action) for action in actions
+        ):
+            reader.fail(f"'{reader.where('permissions')}.{table}' must list actions like dynamodb:GetItem")
+        permissions[table] = tuple(actions)
+    return Function(
+        name=name,
+        handler=reader.text("handler", _HANDLER),
+        route=route,
+        memory_mb=reader.number("memory_mb", 256, 128, 10240),
+        timeout_s=reader.number("timeout_s", 10, 1, 900),
+        reserved_concurrency=reader.number("reserved_concurrency", 5, 0, 1000),
+        permissions=permissions,
+    )
+
+
+def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
+    """Check a loaded manifest. Raises ManifestError naming `source` and the offending field."""
+    reader = _Reader(source, "", data)
+    reader.allow_only("name", "description", "runtime", "api", "tables", "functions")
+    name = reader.text("name", _SERVICE_NAME)
+    if name != folder_name:
+        reader.fail(f"'name' is {name!r} but the folder is services/{folder_name}", "make them the same")
+    tables = {}
+    for table_name, table_data in reader.mapping("tables").items():
+        table = _Reader(source, f"tables.{table_name}", table_data)
+        table.allow_only("hash_key", "range_key")
+        range_key = table.text("range_key") if "range_key" in table.data else None
+        tables[table_name] = Table(hash_key=table.text("hash_key"), range_key=range_key)
+    functions = {
+        function_name: _parse_function(source, function_name, function_data, tables)
+        for function_name, function_data in reader.mapping("functions").items()
+    }
+    if not functions:
+        reader.fail("'functions' must declare at least one function")
+    api = None
+    if "api" in reader.data:
+        api_reader = _Reader(source, "api", reader.data["api"])
+        api_reader.allow_only("authorization", "throttle_rate_limit", "throttle_burst_limit")
+        api = Api(
+            authorization=api_reader.choice("authorization", AUTHORIZATIONS, "AWS_IAM"),
+            throttle_rate_limit=api_reader.number("throttle_rate_limit", 50, 1, 10000),
+            throttle_burst_limit=api_reader.number("throttle_burst_limit", 100, 1, 5000),
+        )
+    routed = [f.name for f in functions.values() if f.route]
+    if routed and api is None:
+        reader.fail(f"functions {', '.join(routed)} have routes but there is no 'api' section")
+    return Manifest(
+        name=name,
+        description=reader.text("description"),
+        runtime=reader.choice("runtime", RUNTIMES, "python3.11"),
+        functions=functions,
+        tables=tables,
+        api=api,
+    )
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse YAML text. Raises ManifestError with the file and position of a syntax error."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ManifestError(f"{source}: not valid YAML: {err}", "fix the syntax") from None

@@ -1,0 +1,20 @@
+"""Naming conventions shared by the pipeline, service roots and ops' IAM root.
+
+They are the published interface between ops and developers: a service root finds its execution
+role by name, and the pipeline finds functions by name. Change them in all three places at once.
+"""
+
+from __future__ import annotations
+
+
+def resource_prefix(environment: str, service: str) -> str:
+    return f"{environment}-{service}"
+
+
+def function_name(environment: str, service: str, function: str) -> str:
+    return f"{resource_prefix(environment, service)}-{function}"
+
+
+def role_name(environment: str, service: str, function: str) -> str:
+    """Execution roles are named after their function (and live under /services/<service>/)."""
+    return function_name(environment, service, function)

@@ -1,0 +1,133 @@
+"""Deterministic Lambda artifacts: the same inputs give a byte-identical zip, cached by input hash.
+
+Layout: the service's `src/` tree at the zip root, plus its runtime requirements installed for
+the Lambda platform. Entries are sorted, timestamps fixed to 1980-01-01, modes normalised to
+0644/0755, so time, umask and file order never change the hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import StageFailed
+
+# Bump when the zip layout changes, so cached artifacts from the old layout are not reused.
+LAYOUT_VERSION = "1"
+LAMBDA_PLATFORM = "manylinux2014_x86_64"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: Path
+    sha256: str  # hex digest of the zip
+    inputs_hash: str  # hex digest of everything the zip was built from
+
+    @property
+    def sha256_base64(self) -> str:
+        """The digest as Lambda reports it in CodeSha256."""
+        return base64.b64encode(bytes.fromhex(self.sha256)).decode()
+
+
+@dataclass(frozen=True)
+class PackageInputs:
+    files: tuple[tuple[str, Path], ...]  # (name in zip, file on disk), sorted by name
+    requirements: str
+    runtime: str
+
+
+def source_files(source_dir: Path) -> list[tuple[str, Path]]:
+    """Every file under `source_dir` as (name in zip, path), sorted, caches skipped."""
+    files = []
+    for path in source_dir.rglob("*"):
+        relative = path.relative_to(source_dir)
+        if path.is_file() and not _SKIPPED_PARTS.intersection(relative.parts) and path.suffix != ".pyc":
+            files.append((relative.as_posix(), path))
+    return sorted(files)
+
+
+def _mode(path: Path) -> int:
+    return 0o755 if os.access(path, os.X_OK) else 0o644
+
+
+def inputs_hash(inputs: PackageInputs) -> str:
+    """A digest of names, contents and normalised modes of every input, requirements and runtime."""
+    digest = hashlib.sha256()
+    digest.update(f"layout={LAYOUT_VERSION}\nruntime={inputs.runtime}\nplatform={LAMBDA_PLATFORM}\n".encode())
+    digest.update(hashlib.sha256(inputs.requirements.encode()).digest())
+    for name, path in inputs.files:
+        digest.update(f"{name}\0{_mode(path):o}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def write_zip(destination: Path, files: Iterable[tuple[str, Path]]) -> str:
+    """Write a deterministic zip of `files` and return its SHA-256 (hex)."""
+    with zipfile.ZipFile(destination, "w") as archive:
+        for name, path in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+            info.create_system = 3  # unix, so the mode bits below are honoured
+            info.external_attr = (0o100000 | _mode(path)) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    return hashlib.sha256(destination.read_bytes()).hexdigest()
+
+
+def install_requirements(requirements_file: Path, runtime: str, target: Path) -> None:
+    """Install runtime requirements for the Lambda platform into `target`.
+
+    Raises StageFailed with pip's last lines when a requirement cannot be installed.
+    """
+    python_version = runtime.removeprefix("python")
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
+        "--target", str(target), "--platform", LAMBDA_PLATFORM, "--implementation", "cp",
+        "--python-version", python_version, "--only-binary=:all:", "-r", str(requirements_file),
+    ]
+    if "--hash=" in requirements_file.read_text():
+        command.append("--require-hashes")
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-10:])
+        raise StageFailed(
+            f"package: installing {requirements_file} for {runtime} failed:\n{tail}",
+            "check the pins (and hashes) in that file",
+        )
+
+
+def has_requirements(requirements: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("#") for line in requirements.splitlines())
+
+
+def build(inputs: PackageInputs, requirements_file: Path, cache_dir: Path) -> tuple[Artifact, bool]:
+    """The artifact for `inputs`, from the cache when already built; the flag says it was cached."""
+    key = inputs_hash(inputs)
+    cached_zip = cache_dir / f"{key}.zip"
+    cached_meta = cache_dir / f"{key}.json"
+    if cached_zip.is_file() and cached_meta.is_file():
+        return Artifact(cached_zip, json.loads(cached_meta.read_text())["sha256"], key), True
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir) as work:
+        files = list(inputs.files)
+        if has_requirements(inputs.requirements):
+            dependencies = Path(work) / "dependencies"
+            install_requirements(requirements_file, inputs.runtime, dependencies)
+            files += source_files(dependencies)
+        partial = Path(work) / "artifact.zip"
+        sha256 = write_zip(partial, files)
+        # Publish zip before metadata: a reader that finds the metadata always finds the zip.
+        shutil.move(partial, cached_zip)
+        cached_meta.write_text(json.dumps({"sha256": sha256}))
+    return Artifact(cached_zip, sha256, key), False

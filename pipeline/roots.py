@@ -1,0 +1,107 @@
+"""Terraform roots in an environment: their data dirs, backends, inputs and applies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.aws import Identity, Target
+from pipeline.paths import PROJECT_ROOT, local_dir
+from pipeline.terraform import Terraform
+from pipeline.toolchain import Toolchain
+
+_LOCAL_MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]+)"', re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    changed: bool  # whether the plan had changes (and so was applied)
+    plan_sha256: str
+
+
+def root_id(root: Path) -> str:
+    """The root's path inside the project, e.g. services/location/infra."""
+    return root.resolve().relative_to(PROJECT_ROOT).as_posix()
+
+
+def state_key(root: Path) -> str:
+    """Where the root's state lives in the environment's state bucket."""
+    return f"{root_id(root)}/terraform.tfstate"
+
+
+def data_dir(target: Target, root: Path) -> Path:
+    """The root's Terraform data dir for this environment (providers, modules, backend, plans)."""
+    return local_dir() / "terraform" / target.environment.name / root_id(root).replace("/", "__")
+
+
+def s3_backend(target: Target, root: Path) -> dict[str, str]:
+    """Backend settings for a root whose state lives in the environment's state bucket."""
+    config = {
+        "bucket": target.environment.state_bucket,
+        "key": state_key(root),
+        "region": target.environment.region,
+        "use_lockfile": "true",
+        "encrypt": "true",
+        # moto mis-signs the default "env:" prefix (SignatureDoesNotMatch); a plain one works everywhere.
+        "workspace_key_prefix": "workspaces",
+    }
+    if target.endpoint is not None:
+        config["use_path_style"] = "true"
+    return config
+
+
+def terraform_for(target: Target, toolchain: Toolchain, root: Path, identity: Identity) -> Terraform:
+    return Terraform(toolchain, root, data_dir(target, root), target.process_env(identity))
+
+
+def module_dirs(root: Path) -> list[Path]:
+    """Local module folders the root uses, followed transitively, sorted."""
+    seen: set[Path] = set()
+    pending = [root.resolve()]
+    while pending:
+        folder = pending.pop()
+        for tf_file in folder.glob("*.tf"):
+            for source in _LOCAL_MODULE_SOURCE.findall(tf_file.read_text()):
+                module = (folder / source).resolve()
+                if module not in seen:
+                    seen.add(module)
+                    pending.append(module)
+    return sorted(seen)
+
+
+def infra_hash(root: Path, extra_files: list[Path], variables: Mapping[str, Any]) -> str:
+    """A digest of everything a plan of `root` depends on in this repository.
+
+    Terraform is skipped when this matches the last successful apply's digest.
+    """
+    digest = hashlib.sha256(json.dumps(dict(variables), sort_keys=True).encode())
+    folders = [root.resolve(), *module_dirs(root)]
+    files = [f for folder in folders for f in sorted(folder.iterdir()) if f.is_file()] + extra_files
+    for path in files:
+        digest.update(path.resolve().relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def plan_and_apply(terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any]) -> ApplyResult:
+    """init, plan to a saved file, and apply exactly that plan when it has changes."""
+    terraform.init(backend)
+    var_file = terraform.data_dir / "inputs.tfvars.json"
+    var_file.write_text(json.dumps(dict(variables), indent=2, sort_keys=True))
+    plan = terraform.plan(terraform.data_dir / "plan.tfplan", var_file)
+    plan_sha256 = hashlib.sha256(plan.path.read_bytes()).hexdigest()
+    if plan.has_changes:
+        terraform.apply(plan.path)
+    plan.path.unlink(missing_ok=True)
+    return ApplyResult(changed=plan.has_changes, plan_sha256=plan_sha256)
+
+
+def all_roots() -> list[Path]:
+    """Every Terraform root in the project: ops roots, service roots and module examples."""
+    patterns = ("ops/*/versions.tf", "services/*/infra/versions.tf", "modules/**/examples/*/versions.tf")
+    return sorted({path.parent for pattern in patterns for path in PROJECT_ROOT.glob(pattern)})

@@ -1,0 +1,124 @@
+"""One service's pipeline execution: test -> package -> deploy, recorded in the ledger.
+
+The CLI watches progress through a `Reporter`; this module never prints.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
+
+from pipeline import git
+from pipeline.aws import connect
+from pipeline.bootstrap import ensure_foundations
+from pipeline.environments import get_environment
+from pipeline.errors import PipelineError
+from pipeline.ledger import Ledger, LedgerEntry, StageRecord
+from pipeline.paths import artifact_cache_dir
+from pipeline.services import load_service
+from pipeline.stages import deploy, package, run_tests
+from pipeline.toolchain import ensure_toolchain
+
+T = TypeVar("T")
+STAGES = ("test", "package", "deploy")
+
+
+class Reporter(Protocol):
+    def stage_started(self, service: str, stage: str) -> None: ...
+    def stage_finished(self, service: str, record: StageRecord) -> None: ...
+    def note(self, service: str, message: str) -> None: ...
+
+
+class _Stages:
+    """Times each stage, tells the reporter, and keeps the records for the ledger."""
+
+    def __init__(self, service: str, reporter: Reporter) -> None:
+        self.service = service
+        self.reporter = reporter
+        self.records: list[StageRecord] = []
+
+    def run(self, stage: str, work: Callable[[], T], describe: Callable[[T], str]) -> T:
+        self.reporter.stage_started(self.service, stage)
+        started = time.monotonic()
+        try:
+            value = work()
+        except PipelineError as err:
+            self._finish(StageRecord(stage, "failed", time.monotonic() - started, err.message.splitlines()[0]))
+            raise
+        self._finish(StageRecord(stage, "succeeded", time.monotonic() - started, describe(value)))
+        return value
+
+    def _finish(self, record: StageRecord) -> None:
+        self.records.append(record)
+        self.reporter.stage_finished(self.service, record)
+
+    def skip_rest(self) -> None:
+        done = {record.name for record in self.records}
+        for stage in STAGES:
+            if stage not in done:
+                self._finish(StageRecord(stage, "skipped", 0.0, "an earlier stage failed"))
+
+
+def deploy_service(name: str, environment_name: str, reporter: Reporter) -> LedgerEntry:
+    """Run `name` through test, package and deploy in `environment_name`.
+
+    Returns the execution as recorded in the ledger. Raises ServiceNotFound, ManifestError,
+    EnvironmentNotFound before anything runs, and StageFailed or TerraformError from a stage.
+    """
+    environment = get_environment(environment_name)
+    service = load_service(name)
+    commit = git.head_commit()
+    from_commit = bool(commit) and not git.has_uncommitted_changes(service.folder)
+    if not from_commit:
+        reporter.note(name, "deploying uncommitted changes: the ledger marks this deploy as not from a commit")
+    entry = LedgerEntry(
+        execution_id=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8],
+        service=name, environment=environment_name, commit=commit, from_commit=from_commit,
+        result="running", started_at=time.time(), finished_at=0.0,
+    )
+    stages = _Stages(name, reporter)
+    ledger: Ledger | None = None
+    try:
+        stages.run("test", lambda: run_tests(service), lambda summary: summary)
+        artifact, cached = stages.run(
+            "package",
+            lambda: package(service, artifact_cache_dir()),
+            lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
+        )
+        toolchain = ensure_toolchain()
+        target = connect(environment)
+        if target.emulator_started:
+            reporter.note(name, f"started the local AWS emulator at {target.endpoint}")
+        for root in ensure_foundations(target, toolchain, service):
+            reporter.note(name, f"applied {root} as ops (local environment only)")
+        ledger = Ledger(target)
+        last = ledger.last_success(name)
+        outcome = stages.run(
+            "deploy",
+            lambda: deploy(target, toolchain, service, artifact, last),
+            lambda done: _describe_deploy(done.changed, done.infra is not None, done.versions),
+        )
+        finished = replace(
+            entry, result="succeeded", finished_at=time.time(), stages=tuple(stages.records),
+            artifact_sha256=artifact.sha256, infra_hash=outcome.infra_hash,
+            plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "",
+        )
+        ledger.record(finished)
+        return finished
+    except PipelineError as err:
+        stages.skip_rest()
+        if ledger is not None:
+            ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(stages.records), error=err.message))
+        raise
+
+
+def _describe_deploy(changed: bool, terraform_ran: bool, versions: dict[str, str]) -> str:
+    live = ", ".join(f"{function}@{version}" for function, version in sorted(versions.items()))
+    if not changed:
+        return f"no changes: live already serves this artifact ({live})" + (
+            "" if terraform_ran else "; infra inputs unchanged, Terraform skipped"
+        )
+    return f"live -> {live}" + ("" if terraform_ran else " (code only, Terraform skipped)")

@@ -1,0 +1,65 @@
+"""The services of the monorepo: one folder each under services/, with a service.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import ManifestError, ServiceNotFound
+from pipeline.manifest import Manifest, load_yaml, parse_manifest
+from pipeline.paths import PROJECT_ROOT
+
+SERVICES_DIR = PROJECT_ROOT / "services"
+MANIFEST_NAME = "service.yaml"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    folder: Path
+    manifest: Manifest
+
+    @property
+    def source_dir(self) -> Path:
+        return self.folder / "src"
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.folder / "tests"
+
+    @property
+    def infra_dir(self) -> Path:
+        return self.folder / "infra"
+
+    @property
+    def requirements_file(self) -> Path:
+        return self.folder / "requirements.txt"
+
+
+def service_names(services_dir: Path = SERVICES_DIR) -> list[str]:
+    """Names of every folder under services/ that has a manifest, sorted."""
+    return sorted(p.parent.name for p in services_dir.glob(f"*/{MANIFEST_NAME}"))
+
+
+def load_service(name: str, services_dir: Path = SERVICES_DIR) -> Service:
+    """The service called `name`, with its manifest checked.
+
+    Raises ServiceNotFound (listing the known services) or ManifestError.
+    """
+    folder = services_dir / name
+    manifest_file = folder / MANIFEST_NAME
+    if not manifest_file.is_file():
+        known = ", ".join(service_names(services_dir)) or "none"
+        raise ServiceNotFound(f"unknown service '{name}'", f"known services: {known}")
+    source = str(manifest_file.relative_to(services_dir.parent))
+    manifest = parse_manifest(load_yaml(manifest_file.read_text(), source), source, name)
+    service = Service(name=name, folder=folder, manifest=manifest)
+    for function in manifest.functions.values():
+        module_file = service.source_dir / (function.module.replace(".", "/") + ".py")
+        if not module_file.is_file():
+            raise ManifestError(
+                f"{source}: functions.{function.name}.handler is {function.handler!r} "
+                f"but {module_file.relative_to(services_dir.parent)} does not exist",
+                "create the module or fix the handler path",
+            )
+    return service

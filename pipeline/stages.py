@@ -1,0 +1,128 @@
+"""The stages one service passes through: test, package, deploy. Each returns a typed value."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.aws import Identity, Target
+from pipeline.errors import StageFailed
+from pipeline.ledger import LedgerEntry
+from pipeline.naming import function_name
+from pipeline.package import Artifact, PackageInputs, build, source_files
+from pipeline.roots import ApplyResult, infra_hash, plan_and_apply, s3_backend, terraform_for
+from pipeline.services import Service
+from pipeline.toolchain import Toolchain
+
+ALIAS = "live"
+_TEST_OUTPUT_LINES = 30
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    artifact_key: str
+    uploaded: bool
+    infra_hash: str
+    infra: ApplyResult | None  # None: infra inputs unchanged, Terraform skipped
+    versions: dict[str, str]  # function -> version `live` now serves
+    code_changed: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.uploaded or self.code_changed or (self.infra is not None and self.infra.changed)
+
+
+def run_tests(service: Service) -> str:
+    """Run the service's own tests with only its own source on the path.
+
+    Returns pytest's summary line. Raises StageFailed with the failing output.
+    """
+    if not service.tests_dir.is_dir():
+        raise StageFailed(f"test: {service.name} has no tests/ folder", "add tests under services/<name>/tests")
+    env = {**os.environ, "PYTHONPATH": str(service.source_dir)}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(service.tests_dir)]
+    result = subprocess.run(command, cwd=service.folder, env=env, capture_output=True, text=True)
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0:
+        tail = "\n".join(lines[-_TEST_OUTPUT_LINES:])
+        raise StageFailed(f"test: {service.name}'s tests failed:\n{tail}", "fix the tests; nothing was packaged")
+    return lines[-1] if lines else ""
+
+
+def package(service: Service, cache_dir: Path) -> tuple[Artifact, bool]:
+    """Build (or reuse from cache) the service's artifact. Raises StageFailed on install errors."""
+    requirements = service.requirements_file.read_text() if service.requirements_file.is_file() else ""
+    inputs = PackageInputs(
+        files=tuple(source_files(service.source_dir)),
+        requirements=requirements,
+        runtime=service.manifest.runtime,
+    )
+    return build(inputs, service.requirements_file, cache_dir)
+
+
+def artifact_key(service: Service, artifact: Artifact) -> str:
+    return f"services/{service.name}/{artifact.sha256}.zip"
+
+
+def _upload(target: Target, service: Service, artifact: Artifact) -> tuple[str, bool]:
+    from botocore.exceptions import ClientError
+
+    s3 = target.client("s3", Identity.DEPLOYER)
+    bucket, key = target.environment.artifact_bucket, artifact_key(service, artifact)
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return key, False
+    except ClientError:
+        s3.upload_file(str(artifact.path), bucket, key)
+        return key, True
+
+
+def ship_code(target: Target, service: Service, artifact: Artifact, key: str, force_publish: bool) -> tuple[dict[str, str], bool]:
+    """Point every function's `live` alias at a version running `artifact`.
+
+    A function whose `live` version already runs the artifact is left alone unless Terraform
+    just changed its configuration (`force_publish`). Returns versions and whether any moved.
+    """
+    client = target.client("lambda", Identity.DEPLOYER)
+    versions: dict[str, str] = {}
+    moved = False
+    for function in service.manifest.functions:
+        name = function_name(target.environment.name, service.name, function)
+        live_version = client.get_alias(FunctionName=name, Name=ALIAS)["FunctionVersion"]
+        live = client.get_function_configuration(FunctionName=name, Qualifier=live_version)
+        if live["CodeSha256"] == artifact.sha256_base64 and not force_publish:
+            versions[function] = live_version
+            continue
+        latest = client.get_function_configuration(FunctionName=name)
+        if latest["CodeSha256"] != artifact.sha256_base64:
+            client.update_function_code(FunctionName=name, S3Bucket=target.environment.artifact_bucket, S3Key=key)
+            client.get_waiter("function_updated_v2").wait(FunctionName=name)
+        version = client.publish_version(FunctionName=name, CodeSha256=artifact.sha256_base64)["Version"]
+        client.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
+        versions[function] = version
+        moved = True
+    return versions, moved
+
+
+def deploy(
+    target: Target, toolchain: Toolchain, service: Service, artifact: Artifact, last: LedgerEntry | None
+) -> DeployOutcome:
+    """Upload the artifact, apply the infra root if its inputs changed, then move `live`.
+
+    Raises TerraformError from plan or apply, or StageFailed.
+    """
+    key, uploaded = _upload(target, service, artifact)
+    variables = {"environment": target.environment.name, "region": target.environment.region,
+                 "artifact_bucket": target.environment.artifact_bucket}
+    manifest_file = service.folder / "service.yaml"
+    current_hash = infra_hash(service.infra_dir, [manifest_file], variables)
+    infra = None
+    if last is None or last.infra_hash != current_hash:
+        terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)
+        infra = plan_and_apply(terraform, s3_backend(target, service.infra_dir), {**variables, "artifact_key": key})
+    versions, code_changed = ship_code(target, service, artifact, key, force_publish=infra is not None and infra.changed)
+    return DeployOutcome(key, uploaded, current_hash, infra, versions, code_changed)

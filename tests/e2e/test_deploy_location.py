@@ -1,0 +1,89 @@
+"""The walking skeleton: `deploy --service location` against a real emulator and real Terraform."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.aws import Identity, Target
+from pipeline.ledger import Ledger
+from tests.e2e.conftest import Project, copy_project
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def first_deploy(project: Project) -> str:
+    result = project.deploy_py("deploy", "--service", "location")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def artifact_zip(project: Project, sha256: str) -> Path:
+    for candidate in (project.root / ".local" / "cache" / "artifacts").glob("*.zip"):
+        if hashlib.sha256(candidate.read_bytes()).hexdigest() == sha256:
+            return candidate
+    raise AssertionError(f"no cached artifact with sha256 {sha256}")
+
+
+def test_functions_run_exactly_the_built_artifact(first_deploy: str, project: Project, local_target: Target) -> None:
+    execution = Ledger(local_target).last_success("location")
+    assert execution is not None and execution.result == "succeeded"
+    built = artifact_zip(project, execution.artifact_sha256).read_bytes()
+    expected = base64.b64encode(hashlib.sha256(built).digest()).decode()
+
+    lambda_client = local_target.client("lambda", Identity.OPS)
+    for function in ("get_location", "put_location"):
+        live = lambda_client.get_alias(FunctionName=f"local-location-{function}", Name="live")
+        config = lambda_client.get_function_configuration(
+            FunctionName=f"local-location-{function}", Qualifier=live["FunctionVersion"]
+        )
+        assert config["CodeSha256"] == expected
+        assert config["TracingConfig"]["Mode"] == "Active"
+
+
+def test_state_lives_in_the_emulators_state_bucket(first_deploy: str, local_target: Target) -> None:
+    s3 = local_target.client("s3", Identity.OPS)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="local-terraform-state").get("Contents", [])]
+    assert "services/location/infra/terraform.tfstate" in keys
+    assert not [key for key in keys if key.endswith(".tflock")], "a lock was left behind"
+
+
+def test_deploying_again_changes_nothing_and_says_so(first_deploy: str, project: Project) -> None:
+    result = project.deploy_py("deploy", "--service", "location")
+
+    assert result.returncode == 0, result.stderr
+    assert "no changes: live already serves this artifact" in result.stdout
+    assert "Terraform skipped" in result.stdout
+
+
+def test_an_unknown_service_lists_the_known_ones(project: Project) -> None:
+    result = project.deploy_py("deploy", "--service", "nope")
+
+    assert result.returncode == 1
+    assert "unknown service 'nope'" in result.stderr
+    assert "known services: " in result.stderr and "location" in result.stderr
+
+
+def test_a_failing_unit_test_stops_before_package_and_uploads_nothing(
+    first_deploy: str, tmp_path: Path, local_target: Target
+) -> None:
+    broken = copy_project(tmp_path / "repo")
+    (broken.root / "services" / "location" / "tests" / "test_broken.py").write_text(
+        "def test_fails():\n    assert False\n"
+    )
+    s3 = local_target.client("s3", Identity.OPS)
+    artifacts_before = s3.list_objects_v2(Bucket="local-artifacts", Prefix="services/").get("KeyCount", 0)
+
+    result = broken.deploy_py("deploy", "--service", "location")
+
+    assert result.returncode == 1
+    assert "location's tests failed" in result.stderr
+    assert "[location] package skipped" in result.stdout
+    assert s3.list_objects_v2(Bucket="local-artifacts", Prefix="services/").get("KeyCount", 0) == artifacts_before
+    assert not (broken.root / ".local" / "cache" / "artifacts").exists()
+    shutil.rmtree(broken.root)

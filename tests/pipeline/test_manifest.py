@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.errors import ManifestError
+from pipeline.manifest import parse_manifest
+from pipeline.services import SERVICES_DIR, load_service
+
+
+def minimal() -> dict[str, Any]:
+    return {
+        "name": "orders",
+        "description": "Orders.",
+        "runtime": "python3.11",
+        "api": {"authorization": "NONE"},
+        "tables": {"orders": {"hash_key": "order_id"}},
+        "functions": {
+            "get_order": {
+                "handler": "orders.get_order.handler",
+                "route": "GET /orders/{order_id}",
+                "permissions": {"orders": ["dynamodb:GetItem"]},
+            }
+        },
+    }
+
+
+def test_a_minimal_manifest_gets_defaults() -> None:
+    manifest = parse_manifest(minimal(), "services/orders/service.yaml", "orders")
+
+    function = manifest.functions["get_order"]
+    assert function.memory_mb == 256 and function.timeout_s == 10
+    assert function.module == "orders.get_order"
+    assert function.permissions == {"orders": ("dynamodb:GetItem",)}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m.update(colour="red"), "unknown field 'colour'"),
+        (lambda m: m["functions"]["get_order"].update(memory_mb=64), "'functions.get_order.memory_mb' must be"),
+        (lambda m: m["functions"]["get_order"].update(handler="no dots"), "'functions.get_order.handler'"),
+        (lambda m: m["functions"]["get_order"].update(permissions={"carts": ["dynamodb:GetItem"]}), "names table 'carts'"),
+        (lambda m: m["functions"]["get_order"].update(permissions={"orders": ["s3:*"]}), "must list actions"),
+        (lambda m: m.update(name="shop"), "but the folder is services/orders"),
+        (lambda m: m.update(functions={}), "at least one function"),
+        (lambda m: m.pop("api"), "have routes but there is no 'api' section"),
+        (lambda m: m["api"].update(authorization="COGNITO"), "'api.authorization' must be one of"),
+    ],
+)
+def test_errors_name_the_file_and_the_field(change: Any, expected: str) -> None:
+    manifest = minimal()
+    change(manifest)
+
+    with pytest.raises(ManifestError) as raised:
+        parse_manifest(manifest, "services/orders/service.yaml", "orders")
+
+    assert raised.value.message.startswith("services/orders/service.yaml: ")
+    assert expected in raised.value.message
+
+
+def test_every_committed_manifest_is_valid() -> None:
+    for manifest_file in SERVICES_DIR.glob("*/service.yaml"):
+        service = load_service(manifest_file.parent.name)
+        assert service.manifest.name == manifest_file.parent.name
+        assert yaml.safe_load(manifest_file.read_text())["functions"]
