@@ -7,7 +7,7 @@ differ only in this module's inputs (environments.toml), never in the roots or t
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeline import emulator
@@ -26,6 +26,11 @@ class Target:
     environment: Environment
     endpoint: str | None = None
     emulator_started: bool = False
+    service: str | None = None  # the service whose deployer identity DEPLOYER stands for
+
+    def for_service(self, name: str) -> Target:
+        """This target, deploying as `name`'s deployer identity."""
+        return replace(self, service=name)
 
     def _credentials(self, identity: Identity) -> emulator.Credentials:
         return emulator.ops_credentials()

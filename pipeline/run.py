@@ -89,7 +89,7 @@ def deploy_service(name: str, environment_name: str, reporter: Reporter) -> Ledg
             lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
         )
         toolchain = ensure_toolchain()
-        target = connect(environment)
+        target = connect(environment).for_service(name)
         if target.emulator_started:
             reporter.note(name, f"started the local AWS emulator at {target.endpoint}")
         for root in ensure_foundations(target, toolchain, service):
