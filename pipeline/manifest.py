@@ -57,6 +57,7 @@ class Manifest:
     functions: dict[str, Function]
     tables: dict[str, Table] = field(default_factory=dict)
     api: Api | None = None
+    libs: tuple[str, ...] = ()  # shared packages under libs/<name>/<name>/ packaged with the service
 
 
 class _Reader:
@@ -140,7 +141,7 @@ def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table])
 def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     """Check a loaded manifest. Raises ManifestError naming `source` and the offending field."""
     reader = _Reader(source, "", data)
-    reader.allow_only("name", "description", "runtime", "api", "tables", "functions")
+    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs")
     name = reader.text("name", _SERVICE_NAME)
     if name != folder_name:
         reader.fail(f"'name' is {name!r} but the folder is services/{folder_name}", "make them the same")
@@ -165,6 +166,9 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
             throttle_rate_limit=api_reader.number("throttle_rate_limit", 50, 1, 10000),
             throttle_burst_limit=api_reader.number("throttle_burst_limit", 100, 1, 5000),
         )
+    libs = reader.data.get("libs", [])
+    if not isinstance(libs, list) or not all(isinstance(lib, str) and _NAME.match(lib) for lib in libs):
+        reader.fail("'libs' must list names of folders under libs/, like [observability]")
     routed = [f.name for f in functions.values() if f.route]
     if routed and api is None:
         reader.fail(f"functions {', '.join(routed)} have routes but there is no 'api' section")
@@ -175,6 +179,7 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
         functions=functions,
         tables=tables,
         api=api,
+        libs=tuple(libs),
     )
 
 

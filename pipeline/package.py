@@ -1,7 +1,7 @@
 """Deterministic Lambda artifacts: the same inputs give a byte-identical zip, cached by input hash.
 
-Layout: the service's `src/` tree at the zip root, plus its runtime requirements installed for
-the Lambda platform. Entries are sorted, timestamps fixed to 1980-01-01, modes normalised to
+Layout: the service's `src/` tree and the packages of the libs it declares at the zip root, plus
+their runtime requirements installed for the Lambda platform. Entries are sorted, timestamps fixed to 1980-01-01, modes normalised to
 0644/0755, so time, umask and file order never change the hash.
 """
 
@@ -85,25 +85,27 @@ def write_zip(destination: Path, files: Iterable[tuple[str, Path]]) -> str:
     return hashlib.sha256(destination.read_bytes()).hexdigest()
 
 
-def install_requirements(requirements_file: Path, runtime: str, target: Path) -> None:
-    """Install runtime requirements for the Lambda platform into `target`.
+def install_requirements(requirements: str, runtime: str, target: Path) -> None:
+    """Install runtime requirements (requirements.txt text) for the Lambda platform into `target`.
 
     Raises StageFailed with pip's last lines when a requirement cannot be installed.
     """
+    requirements_file = target.parent / "requirements.txt"
+    requirements_file.write_text(requirements)
     python_version = runtime.removeprefix("python")
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
         "--target", str(target), "--platform", LAMBDA_PLATFORM, "--implementation", "cp",
         "--python-version", python_version, "--only-binary=:all:", "-r", str(requirements_file),
     ]
-    if "--hash=" in requirements_file.read_text():
+    if "--hash=" in requirements:
         command.append("--require-hashes")
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         tail = "\n".join(result.stderr.strip().splitlines()[-10:])
         raise StageFailed(
-            f"package: installing {requirements_file} for {runtime} failed:\n{tail}",
-            "check the pins (and hashes) in that file",
+            f"package: installing runtime requirements for {runtime} failed:\n{tail}",
+            "check the pins (and hashes) in the service's and its libs' requirements.txt",
         )
 
 
@@ -111,7 +113,7 @@ def has_requirements(requirements: str) -> bool:
     return any(line.strip() and not line.strip().startswith("#") for line in requirements.splitlines())
 
 
-def build(inputs: PackageInputs, requirements_file: Path, cache_dir: Path) -> tuple[Artifact, bool]:
+def build(inputs: PackageInputs, cache_dir: Path) -> tuple[Artifact, bool]:
     """The artifact for `inputs`, from the cache when already built; the flag says it was cached."""
     key = inputs_hash(inputs)
     cached_zip = cache_dir / f"{key}.zip"
@@ -123,7 +125,7 @@ def build(inputs: PackageInputs, requirements_file: Path, cache_dir: Path) -> tu
         files = list(inputs.files)
         if has_requirements(inputs.requirements):
             dependencies = Path(work) / "dependencies"
-            install_requirements(requirements_file, inputs.runtime, dependencies)
+            install_requirements(inputs.requirements, inputs.runtime, dependencies)
             files += source_files(dependencies)
         partial = Path(work) / "artifact.zip"
         sha256 = write_zip(partial, files)

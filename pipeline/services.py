@@ -35,6 +35,11 @@ class Service:
     def requirements_file(self) -> Path:
         return self.folder / "requirements.txt"
 
+    @property
+    def lib_dirs(self) -> list[Path]:
+        """Folders of the libs the service declares; each holds a package of the same name."""
+        return [self.folder.parent.parent / "libs" / lib for lib in self.manifest.libs]
+
 
 def service_names(services_dir: Path = SERVICES_DIR) -> list[str]:
     """Names of every folder under services/ that has a manifest, sorted."""
@@ -54,6 +59,12 @@ def load_service(name: str, services_dir: Path = SERVICES_DIR) -> Service:
     source = str(manifest_file.relative_to(services_dir.parent))
     manifest = parse_manifest(load_yaml(manifest_file.read_text(), source), source, name)
     service = Service(name=name, folder=folder, manifest=manifest)
+    for lib_dir in service.lib_dirs:
+        if not (lib_dir / lib_dir.name / "__init__.py").is_file():
+            raise ManifestError(
+                f"{source}: 'libs' names {lib_dir.name!r} but libs/{lib_dir.name}/{lib_dir.name}/__init__.py does not exist",
+                "create the lib or remove it from 'libs'",
+            )
     for function in manifest.functions.values():
         module_file = service.source_dir / (function.module.replace(".", "/") + ".py")
         if not module_file.is_file():

@@ -43,7 +43,7 @@ def run_tests(service: Service) -> str:
     """
     if not service.tests_dir.is_dir():
         raise StageFailed(f"test: {service.name} has no tests/ folder", "add tests under services/<name>/tests")
-    env = {**os.environ, "PYTHONPATH": str(service.source_dir)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [service.source_dir, *service.lib_dirs]))}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(service.tests_dir)]
     result = subprocess.run(command, cwd=service.folder, env=env, capture_output=True, text=True)
     lines = result.stdout.strip().splitlines()
@@ -55,13 +55,14 @@ def run_tests(service: Service) -> str:
 
 def package(service: Service, cache_dir: Path) -> tuple[Artifact, bool]:
     """Build (or reuse from cache) the service's artifact. Raises StageFailed on install errors."""
-    requirements = service.requirements_file.read_text() if service.requirements_file.is_file() else ""
-    inputs = PackageInputs(
-        files=tuple(source_files(service.source_dir)),
-        requirements=requirements,
-        runtime=service.manifest.runtime,
-    )
-    return build(inputs, service.requirements_file, cache_dir)
+    files = source_files(service.source_dir)
+    requirement_files = [service.requirements_file]
+    for lib_dir in service.lib_dirs:
+        files += [(f"{lib_dir.name}/{name}", path) for name, path in source_files(lib_dir / lib_dir.name)]
+        requirement_files.append(lib_dir / "requirements.txt")
+    requirements = "".join(path.read_text() for path in requirement_files if path.is_file())
+    inputs = PackageInputs(files=tuple(sorted(files)), requirements=requirements, runtime=service.manifest.runtime)
+    return build(inputs, cache_dir)
 
 
 def artifact_key(service: Service, artifact: Artifact) -> str:

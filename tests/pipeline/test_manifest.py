@@ -48,6 +48,7 @@ def test_a_minimal_manifest_gets_defaults() -> None:
         (lambda m: m.update(functions={}), "at least one function"),
         (lambda m: m.pop("api"), "have routes but there is no 'api' section"),
         (lambda m: m["api"].update(authorization="COGNITO"), "'api.authorization' must be one of"),
+        (lambda m: m.update(libs="observability"), "'libs' must list names of folders under libs/"),
     ],
 )
 def test_errors_name_the_file_and_the_field(change: Any, expected: str) -> None:

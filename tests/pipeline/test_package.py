@@ -44,12 +44,10 @@ def test_a_mode_change_changes_the_artifact(tmp_path: Path) -> None:
 
 def test_an_unchanged_service_is_a_cache_hit(tmp_path: Path) -> None:
     source = make_source(tmp_path / "src")
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("")
     inputs = PackageInputs(tuple(source_files(source)), "", "python3.11")
 
-    first, first_cached = build(inputs, requirements, tmp_path / "cache")
-    second, second_cached = build(inputs, requirements, tmp_path / "cache")
+    first, first_cached = build(inputs, tmp_path / "cache")
+    second, second_cached = build(inputs, tmp_path / "cache")
 
     assert (first_cached, second_cached) == (False, True)
     assert first == second
