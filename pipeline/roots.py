@@ -59,18 +59,24 @@ def terraform_for(target: Target, toolchain: Toolchain, root: Path, identity: Id
     return Terraform(toolchain, root, data_dir(target, root), target.process_env(identity))
 
 
+def module_sources(folder: Path) -> list[Path]:
+    """Local module folders the Terraform files directly in `folder` call, resolved, sorted."""
+    return sorted({
+        (folder / source).resolve()
+        for tf_file in folder.glob("*.tf")
+        for source in _LOCAL_MODULE_SOURCE.findall(tf_file.read_text())
+    })
+
+
 def module_dirs(root: Path) -> list[Path]:
     """Local module folders the root uses, followed transitively, sorted."""
     seen: set[Path] = set()
     pending = [root.resolve()]
     while pending:
-        folder = pending.pop()
-        for tf_file in folder.glob("*.tf"):
-            for source in _LOCAL_MODULE_SOURCE.findall(tf_file.read_text()):
-                module = (folder / source).resolve()
-                if module not in seen:
-                    seen.add(module)
-                    pending.append(module)
+        for module in module_sources(pending.pop()):
+            if module not in seen:
+                seen.add(module)
+                pending.append(module)
     return sorted(seen)
 
 
