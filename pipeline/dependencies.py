@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline import git
 from pipeline.changes import DependencyGraph, ServiceDependencies, lib_of, module_of
 from pipeline.paths import PROJECT_ROOT
-from pipeline.roots import module_sources
+from pipeline.tfmodules import module_sources
 from pipeline.services import MANIFEST_NAME
 
 

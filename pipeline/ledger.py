@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.aws import Identity, Target
+if TYPE_CHECKING:  # the records are read on the `changed` fast path, which must not load the AWS layer
+    from pipeline.aws import Target
 
 PREFIX = "ledger"
 # One key per service names its last success, so a single listing reads every service's base.
@@ -60,6 +61,8 @@ class Ledger:
     """Reads and writes ledger entries as the deployer identity."""
 
     def __init__(self, target: Target) -> None:
+        from pipeline.aws import Identity
+
         self._s3 = target.client("s3", Identity.DEPLOYER)
         self._bucket = target.environment.artifact_bucket
 
