@@ -45,3 +45,7 @@ class StageFailed(PipelineError):
 
 class BootstrapMissing(PipelineError):
     """Ops-owned foundations (state and artifact buckets, roles) are not in place."""
+
+
+class InvocationError(PipelineError):
+    """A function could not be invoked: not deployed, or its event file is unreadable."""
