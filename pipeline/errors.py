@@ -53,3 +53,7 @@ class GitError(PipelineError):
 
 class DeployLocked(PipelineError):
     """Another deploy of the same service holds its lock in the environment."""
+
+
+class InvocationError(PipelineError):
+    """A function could not be invoked: not deployed, or its event file is unreadable."""
