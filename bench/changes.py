@@ -75,7 +75,8 @@ def next_change(rng: random.Random, services: int, step: int) -> tuple[str, str]
         lib = rng.choice(LIBS)
         return f"libs/{lib}/{lib}/point.py", f"Point = {step}\n"
     if roll < 0.07:
-        return rng.choice(sorted(MODULES)), f"# revision {step}\n" + MODULES["modules/table/main.tf"]
+        module = rng.choice(sorted(MODULES))
+        return module, f"# revision {step}\n" + MODULES[module]
     if roll < 0.09:
         return "README.md", f"# synthetic monorepo, revision {step}\n"
     if roll < 0.10:
@@ -123,18 +124,18 @@ def build_monorepo(folder: Path, services: int, commits: int) -> str:
                           capture_output=True, text=True).stdout.strip()
 
 
-def timed(command: list[str], cwd: Path, runs: int) -> tuple[float, str]:
-    """Median wall time of `command` over `runs` runs (after one warm-up), and its last output."""
+def timed(command: list[str], cwd: Path, runs: int, warm_up: bool = True) -> tuple[float, str]:
+    """Median wall time of `command` over `runs` runs (after an optional warm-up), and its last output."""
     output = ""
     samples = []
-    for attempt in range(runs + 1):
+    for attempt in range(runs + 1 if warm_up else runs):
         started = time.perf_counter()
         result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         if result.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
         output = result.stdout
-        if attempt:
+        if attempt or not warm_up:
             samples.append(elapsed)
     return statistics.median(samples), output
 
@@ -185,7 +186,7 @@ def bench_deploy(rows: list[tuple[str, str, str]]) -> None:
     with tempfile.TemporaryDirectory() as work:
         project = Path(work) / "project"
         shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__"))
-        deploy: Callable[[], float] = lambda: timed([sys.executable, "deploy.py", "deploy", "--service", "location"], project, 0)[0]
+        deploy: Callable[[], float] = lambda: timed([sys.executable, "deploy.py", "deploy", "--service", "location"], project, 1, warm_up=False)[0]
         first = deploy()
         handler = project / "services" / "location" / "src" / "location" / "http.py"
         handler.write_text(handler.read_text() + "\n# bench change\n")
@@ -233,9 +234,14 @@ def main() -> None:
     os.environ.update(DEPLOY_EMULATOR_PORT="0", CI="true")
     with own_emulator():
         bench_monorepo(args, rows)
+    print_table(rows)
     if not args.skip_deploy:
         with own_emulator():
             bench_deploy(rows)
+    print_table(rows)
+
+
+def print_table(rows: list[tuple[str, str, str]]) -> None:
     width = max(len(row[0]) for row in rows)
     print(f"\n{'measurement':<{width}}  {'time':>9}  notes")
     for name, value, note in rows:
