@@ -165,14 +165,18 @@ def test_a_failing_smoke_event_rolls_live_back_and_keeps_the_service_changed(
 
 
 def test_changed_refuses_uncommitted_changes(first_run: subprocess.CompletedProcess[str], repo: Project) -> None:
-    (repo.root / "services" / "location" / "src" / "location" / "scratch.py").write_text("x = 1\n")
+    echo = repo.root / "services" / "echo"
+    (echo / "requirements.txt").write_text("# no runtime dependencies\n")
+    commit_all(repo, "echo requirements")
+    (echo / "src" / "echo" / "scratch.py").write_text("x = 1\n")
     try:
         result = repo.deploy_py("deploy", "--changed")
     finally:
-        (repo.root / "services" / "location" / "src" / "location" / "scratch.py").unlink()
+        (echo / "src" / "echo" / "scratch.py").unlink()
 
     assert result.returncode == 1
-    assert "uncommitted changes in location: --changed deploys commits only" in result.stderr
+    assert "uncommitted changes in echo: --changed deploys commits only" in result.stderr
+    assert "[echo] test" not in result.stdout
 
 
 def test_a_bad_since_ref_is_one_line_and_a_hint(repo: Project) -> None:
