@@ -162,6 +162,9 @@ def test_a_failing_smoke_event_rolls_live_back_and_keeps_the_service_changed(
     assert live_version(local_target, "local-echo-echo") == good_version
     assert Ledger(local_target).heads()["echo"] == good_head
     assert [s["service"] for s in changed(repo)["services"]] == ["echo"]  # type: ignore[index, union-attr]
+    failed = json.loads(repo.deploy_py("history", "--service", "echo", "--json").stdout)[-1]
+    assert failed["result"] == "failed" and failed["artifact_sha256"]
+    assert [stage["status"] for stage in failed["stages"]] == ["succeeded", "succeeded", "succeeded", "failed"]
 
 
 def test_changed_refuses_uncommitted_changes(first_run: subprocess.CompletedProcess[str], repo: Project) -> None:
