@@ -109,6 +109,18 @@ def test_a_shared_lib_selects_exactly_its_users(repo: Path) -> None:
     }
 
 
+def test_lib_declarations_in_block_form_count_and_mentions_do_not(repo: Path) -> None:
+    block = "name: delta\ndescription: not obs related\nruntime: python3.11\nlibs:\n  - geo\nfunctions:\n  run:\n    handler: delta.run.handler\n"
+    commit(repo, {"services/delta/service.yaml": block, "services/delta/src/delta/run.py": "import obsolete\n"})
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"libs/geo/geo/point.py": "Point = 3\n", "libs/obs/obs/__init__.py": "LEVEL = 2\n"})
+
+    reasons = selected(changes_since(base, repo))
+
+    assert reasons["delta"] == ("libs/geo/geo/point.py is in lib geo, declared in services/delta/service.yaml",)
+    assert sorted(reasons) == ["alpha", "beta", "delta"]
+
+
 def test_ops_changes_deploy_nothing_and_need_ops_review(repo: Path) -> None:
     base = run_git(repo, "rev-parse", "HEAD")
     commit(repo, {"ops/iam/main.tf": "# roles v2\n", "modules/iam/function-role/main.tf": "# role v2\n"})
@@ -135,9 +147,11 @@ def test_a_deleted_service_is_reported_not_deployed(repo: Path) -> None:
     assert report.services == () and report.deleted == ("gamma",)
 
 
-def test_a_bad_since_ref_names_the_ref(repo: Path) -> None:
-    with pytest.raises(GitError, match="--since 'nope' is not a commit"):
-        changes_since("nope", repo)
+@pytest.mark.parametrize("ref", ["nope", "--output=written", "HEAD~5"])
+def test_a_bad_since_ref_names_the_ref(repo: Path, ref: str) -> None:
+    with pytest.raises(GitError, match=f"--since '{ref}' is not a commit"):
+        changes_since(ref, repo)
+    assert not (repo / "written").exists()
 
 
 def test_the_ledger_base_selects_new_uncommitted_and_changed_services(repo: Path) -> None:
