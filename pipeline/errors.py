@@ -49,3 +49,7 @@ class BootstrapMissing(PipelineError):
 
 class InvocationError(PipelineError):
     """A function could not be invoked: not deployed, or its event file is unreadable."""
+
+
+class GatewayError(PipelineError):
+    """The local API gateway (`deploy.py serve`) could not start."""

@@ -24,7 +24,7 @@ def greet(request: Request) -> tuple[int, dict[str, Any]]:
         raise RuntimeError("database password is hunter2")
     if body["name"] == "nobody":
         raise BadRequest("no such person")
-    return 200, {"hello": body["name"], "token": request.bearer_token()[:2]}
+    return 200, {"hello": body["name"], "token": request.user_token()[:2]}
 
 
 def call(body: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:

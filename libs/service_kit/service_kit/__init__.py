@@ -3,8 +3,11 @@
 from service_kit.downstream import invoke_function, signed_request
 from service_kit.http import (
     CORRELATION_HEADER,
+    USER_TOKEN_HEADER,
     BadRequest,
     ClientError,
+    Conflict,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
     Request,
@@ -13,8 +16,10 @@ from service_kit.http import (
     logger,
     tracer,
 )
+from service_kit.tokens import user_of_token
 
 __all__ = [
-    "CORRELATION_HEADER", "BadRequest", "ClientError", "NotFound", "PayloadTooLarge", "Request",
-    "Unauthorized", "endpoint", "invoke_function", "logger", "signed_request", "tracer",
+    "CORRELATION_HEADER", "USER_TOKEN_HEADER", "BadRequest", "ClientError", "Conflict", "Forbidden", "NotFound",
+    "PayloadTooLarge", "Request", "Unauthorized", "endpoint", "invoke_function", "logger", "signed_request",
+    "tracer", "user_of_token",
 ]

@@ -21,6 +21,8 @@ from aws_lambda_powertools.utilities.validation import validate
 from aws_lambda_powertools.utilities.validation.exceptions import SchemaValidationError
 
 CORRELATION_HEADER = "x-correlation-id"
+# The end user's token on calls between services, whose Authorization header carries SigV4.
+USER_TOKEN_HEADER = "x-user-token"
 MAX_BODY_BYTES = 16 * 1024  # requests here are small JSON documents; larger ones are refused
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME
@@ -41,8 +43,16 @@ class Unauthorized(ClientError):
     status = 401
 
 
+class Forbidden(ClientError):
+    status = 403
+
+
 class NotFound(ClientError):
     status = 404
+
+
+class Conflict(ClientError):
+    status = 409
 
 
 class PayloadTooLarge(ClientError):
@@ -78,8 +88,10 @@ class Request:
             raise BadRequest(str(err.validation_message).replace("data", "body", 1)) from None
         return dict(body)
 
-    def bearer_token(self) -> str:
-        """The token of an `Authorization: Bearer <token>` header. Raises Unauthorized without one."""
+    def user_token(self) -> str:
+        """The end user's token: `x-user-token`, else `Authorization: Bearer`. Raises Unauthorized."""
+        if self.headers.get(USER_TOKEN_HEADER, "").strip():
+            return self.headers[USER_TOKEN_HEADER].strip()
         scheme, _, token = self.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("missing bearer token")
