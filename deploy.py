@@ -229,6 +229,25 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from pipeline.gateway import HOST, connect_local, gateway_port, load_routes, make_server
+
+    target = connect_local(args.env)
+    server = make_server(target, args.port if args.port is not None else gateway_port())
+    print(f"gateway at http://{HOST}:{server.server_port}/<service>/<path> (emulator {target.endpoint})")
+    for route in load_routes(target):
+        method, path = route.route_key.split(" ", 1)
+        print(f"  {method:6} /{route.service}{path}  [{route.authorization}] -> {route.function_arn.split(':function:')[1]}")
+    print("Ctrl-C stops it", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 def cmd_toolchain(args: argparse.Namespace) -> int:
     from pipeline.roots import all_roots, root_id
     from pipeline.toolchain import ensure_toolchain, lock_root
@@ -279,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--event", type=Path, help="JSON file with the event (default: {})")
     invoke.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
     invoke.set_defaults(handler=cmd_invoke)
+
+    serve = commands.add_parser("serve", help="local API gateway on 127.0.0.1 routing to every deployed service's API")
+    serve.add_argument("--port", type=int, help="port to listen on (default: DEPLOY_GATEWAY_PORT or 4580)")
+    serve.add_argument("--env", default="local", help="an emulator environment from environments.toml (default: local)")
+    serve.set_defaults(handler=cmd_serve)
 
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))

@@ -57,3 +57,7 @@ class DeployLocked(PipelineError):
 
 class InvocationError(PipelineError):
     """A function could not be invoked: not deployed, or its event file is unreadable."""
+
+
+class GatewayError(PipelineError):
+    """The local API gateway (`deploy.py serve`) could not start."""

@@ -18,6 +18,7 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|ANY) /[A-Za-z0-9_{}/+.-]*$")
 _ACTION = re.compile(r"^dynamodb:[A-Za-z]+$")
+_FUNCTION_REF = re.compile(r"^[a-z][a-z0-9-]{0,30}\.[a-z][a-z0-9_]{0,30}$")  # service.function
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Function:
     timeout_s: int = 10
     reserved_concurrency: int = 5
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    invokes: tuple[str, ...] = ()  # other services' functions (service.function) it may invoke
+    calls_apis: tuple[str, ...] = ()  # services whose IAM-authorised API it may call (execute-api:Invoke)
 
     @property
     def module(self) -> str:
@@ -113,6 +116,12 @@ class _Reader:
             self.fail(f"'{self.where(key)}' must be a whole number from {low} to {high}, not {value!r}")
         return int(value)
 
+    def names(self, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and pattern.match(item) for item in value):
+            self.fail(f"'{self.where(key)}' must list {what}, not {value!r}")
+        return tuple(value)
+
     def mapping(self, key: str) -> dict[str, Any]:
         value = self.data.get(key, {})
         if not isinstance(value, dict):
@@ -125,7 +134,8 @@ class _Reader:
 
 def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table]) -> Function:
     reader = _Reader(source, f"functions.{name}", data)
-    reader.allow_only("handler", "route", "memory_mb", "timeout_s", "reserved_concurrency", "permissions")
+    reader.allow_only("handler", "route", "memory_mb", "timeout_s", "reserved_concurrency", "permissions",
+                      "invokes", "calls_apis")
     route = reader.text("route", _ROUTE) if "route" in reader.data else None
     permissions: dict[str, tuple[str, ...]] = {}
     for table, actions in reader.mapping("permissions").items():
@@ -144,6 +154,8 @@ def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table])
         timeout_s=reader.number("timeout_s", 10, 1, 900),
         reserved_concurrency=reader.number("reserved_concurrency", 5, 0, 1000),
         permissions=permissions,
+        invokes=reader.names("invokes", _FUNCTION_REF, "other services' functions as service.function"),
+        calls_apis=reader.names("calls_apis", _SERVICE_NAME, "service names"),
     )
 
 
