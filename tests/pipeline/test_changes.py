@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import git
-from pipeline.changes import ChangeReport
+from pipeline.changes import MAX_REASONS, ChangeReport, DependencyGraph, ServiceDependencies, affected_services
 from pipeline.errors import GitError
 from pipeline.ledger import LedgerHead
 from pipeline.selection import changes_from_ledger, changes_since
@@ -189,3 +189,16 @@ def test_services_already_at_head_are_not_selected(repo: Path) -> None:
     heads = {name: LedgerHead(head, True) for name in ("alpha", "beta", "gamma")}
 
     assert changes_from_ledger(heads, "dev", repo) == ChangeReport()
+
+
+def test_reasons_are_one_per_path_and_capped() -> None:
+    graph = DependencyGraph({
+        "kit_user": ServiceDependencies(declared_libs=("kit",), lib_imports={"kit": ("services/kit_user/src/a.py", "services/kit_user/src/b.py")}),
+    })
+    paths = ["libs/kit/requirements.txt", "libs/kit/kit/x.py", *[f"services/kit_user/src/f{i}.py" for i in range(12)]]
+
+    reasons = affected_services(paths, graph).services[0].reasons
+
+    assert reasons[0] == "libs/kit/kit/x.py is imported by services/kit_user/src/a.py and 1 more files"
+    assert reasons[1] == "libs/kit/requirements.txt is in lib kit, imported by services/kit_user/src/a.py and 1 more files"
+    assert len(reasons) == MAX_REASONS + 1 and reasons[-1] == "... and 4 more"
