@@ -52,3 +52,7 @@ invoke: $(VENV)/.installed ## Invoke a deployed function's live alias: make invo
 .PHONY: serve
 serve: $(VENV)/.installed ## Local API gateway on 127.0.0.1:4580 for every deployed service: curl localhost:4580/<service>/<path>
 	$(PY) deploy.py serve --env $(ENV)
+
+.PHONY: new-service
+new-service: $(VENV)/.installed ## Create a service from the templates: make new-service NAME=orders
+	$(PY) deploy.py new-service --name "$(NAME)"

@@ -248,6 +248,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new_service(args: argparse.Namespace) -> int:
+    from pipeline.scaffold import create_service
+
+    created = create_service(args.name, args.description or f"The {args.name} service.")
+    print(f"created services/{created.name}:")
+    for path in created.files:
+        print(f"  {path}")
+    print(f"next: make deploy SERVICE={created.name}, then make serve and curl "
+          f"http://127.0.0.1:4580/{created.name}/status")
+    print("ops: ops/iam reads every manifest; apply it to create the execution role(s) "
+          f"{', '.join(created.roles)} (path /services/{created.name}/; logs and X-Ray only until the manifest "
+          "asks for more). The pipeline applies it itself in local; elsewhere: make iam-plan, review, make iam-apply.")
+    return EXIT_OK
+
+
 def cmd_toolchain(args: argparse.Namespace) -> int:
     from pipeline.roots import all_roots, root_id
     from pipeline.toolchain import ensure_toolchain, lock_root
@@ -303,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: DEPLOY_GATEWAY_PORT or 4580)")
     serve.add_argument("--env", default="local", help="an emulator environment from environments.toml (default: local)")
     serve.set_defaults(handler=cmd_serve)
+
+    new_service = commands.add_parser("new-service", help="create services/<name> from the templates")
+    new_service.add_argument("--name", required=True, help="service name: lower case letters, digits, hyphens")
+    new_service.add_argument("--description", help="one line for the manifest")
+    new_service.set_defaults(handler=cmd_new_service)
 
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))

@@ -61,3 +61,7 @@ class InvocationError(PipelineError):
 
 class GatewayError(PipelineError):
     """The local API gateway (`deploy.py serve`) could not start."""
+
+
+class ScaffoldError(PipelineError):
+    """A new service cannot be created: a bad name, or the folder already exists."""
