@@ -45,3 +45,7 @@ class StageFailed(PipelineError):
 
 class BootstrapMissing(PipelineError):
     """Ops-owned foundations (state and artifact buckets, roles) are not in place."""
+
+
+class IdentityError(PipelineError):
+    """An identity the pipeline acts as (e.g. a service's deployer role) cannot be assumed."""

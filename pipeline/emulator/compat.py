@@ -84,10 +84,30 @@ def bodiless_requests_are_signed_without_a_body() -> None:
     IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
 
 
+def api_gateway_is_authorised_by_http_method() -> None:
+    """Authorise API Gateway requests as `apigateway:<HTTP method>`, the actions AWS defines.
+
+    moto names every request's action after its operation (`apigateway:CreateApi`), which no
+    real policy grants: AWS authorises API Gateway management by method (`apigateway:POST`) on
+    the resource path, so a deployer policy written for AWS would be denied everything.
+    """
+    from moto.iam.access_control import IAMRequestBase
+
+    original: Callable[..., None] = IAMRequestBase.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if self._service == "apigateway":
+            self._action = f"apigateway:{self._method}"
+
+    IAMRequestBase.__init__ = init  # type: ignore[method-assign]
+
+
 PATCHES: list[Callable[[], None]] = [
     resource_scoped_statements_match_unresolved_resources,
     signatures_are_checked_against_the_encoded_url,
     bodiless_requests_are_signed_without_a_body,
+    api_gateway_is_authorised_by_http_method,
 ]
 
 
