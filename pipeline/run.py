@@ -18,7 +18,8 @@ from pipeline.environments import get_environment
 from pipeline.errors import PipelineError
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.paths import artifact_cache_dir
-from pipeline.services import load_service
+from pipeline.permissions import check_permissions
+from pipeline.services import Service, load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.toolchain import ensure_toolchain
 
@@ -82,7 +83,7 @@ def deploy_service(name: str, environment_name: str, reporter: Reporter) -> Ledg
     stages = _Stages(name, reporter)
     ledger: Ledger | None = None
     try:
-        stages.run("test", lambda: run_tests(service), lambda summary: summary)
+        stages.run("test", lambda: _test(service, reporter), lambda summary: summary)
         artifact, cached = stages.run(
             "package",
             lambda: package(service, artifact_cache_dir()),
@@ -113,6 +114,13 @@ def deploy_service(name: str, environment_name: str, reporter: Reporter) -> Ledg
         if ledger is not None:
             ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(stages.records), error=err.message))
         raise
+
+
+def _test(service: Service, reporter: Reporter) -> str:
+    """The code-vs-permissions check (least-privilege warnings become notes), then the unit tests."""
+    for warning in check_permissions(service):
+        reporter.note(service.name, f"warning: {warning}")
+    return run_tests(service)
 
 
 def _describe_deploy(changed: bool, terraform_ran: bool, versions: dict[str, str]) -> str:
