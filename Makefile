@@ -21,6 +21,14 @@ help: ## Show this list of targets
 deploy: $(VENV)/.installed ## Test, package and deploy one service: make deploy SERVICE=location [ENV=local]
 	$(PY) deploy.py deploy --service "$(SERVICE)" --env $(ENV)
 
+.PHONY: iam-plan
+iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its IAM changes [ENV=local]
+	$(PY) deploy.py iam plan --env $(ENV)
+
+.PHONY: iam-apply
+iam-apply: $(VENV)/.installed ## Ops: apply exactly the reviewed iam-plan (refused if its inputs changed) [ENV=local]
+	$(PY) deploy.py iam apply --env $(ENV)
+
 .PHONY: test
 test: $(VENV)/.installed ## Run the whole test suite (starts its own emulator)
 	$(PY) -m pytest

@@ -97,27 +97,36 @@ def apply_iam(target: Target, toolchain: Toolchain) -> None:
     plan_and_apply(terraform, s3_backend(target, IAM_ROOT), iam_variables(target))
 
 
+def ensure_buckets(target: Target, toolchain: Toolchain) -> list[str]:
+    """Make sure the state and artifact buckets exist; returns the ops roots applied to get there.
+
+    Raises BootstrapMissing outside `local` when they are missing.
+    """
+    environment = target.environment
+    if _bucket_exists(target, environment.state_bucket):
+        return []
+    if not environment.emulator:
+        raise BootstrapMissing(
+            f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
+            f"ops must apply ops/bootstrap first: make bootstrap ENV={environment.name}",
+        )
+    apply_bootstrap(target, toolchain)
+    return ["ops/bootstrap"]
+
+
 def ensure_foundations(target: Target, toolchain: Toolchain, service: Service) -> list[str]:
     """Make sure buckets, `service`'s roles and its deployer exist; returns the ops roots applied.
 
     Raises BootstrapMissing outside `local` when something is missing.
     """
     environment = target.environment
-    applied = []
-    if not _bucket_exists(target, environment.state_bucket):
-        if not environment.emulator:
-            raise BootstrapMissing(
-                f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
-                f"ops must apply ops/bootstrap first: make bootstrap ENV={environment.name}",
-            )
-        apply_bootstrap(target, toolchain)
-        applied.append("ops/bootstrap")
+    applied = ensure_buckets(target, toolchain)
     missing = _missing_roles(target, service)
     if missing:
         if not environment.emulator:
             raise BootstrapMissing(
                 f"roles missing in '{environment.name}': {', '.join(missing)}",
-                f"ops must review and apply ops/iam: make iam-plan ENV={environment.name}, then make iam-apply",
+                f"ops must review and apply ops/iam: make iam-plan ENV={environment.name}, then make iam-apply ENV={environment.name}",
             )
         apply_iam(target, toolchain)
         applied.append("ops/iam")

@@ -49,3 +49,7 @@ class BootstrapMissing(PipelineError):
 
 class IdentityError(PipelineError):
     """An identity the pipeline acts as (e.g. a service's deployer role) cannot be assumed."""
+
+
+class IamPlanError(PipelineError):
+    """The saved ops/iam plan is missing or was made from inputs that have changed since."""
