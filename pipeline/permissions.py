@@ -274,21 +274,22 @@ def compare(function: Function, calls: list[Call]) -> Findings:
     return Findings(tuple(missing), tuple(unused))
 
 
-def check_permissions(service: Service) -> list[str]:
-    """Compare every function's code with its grants; returns least-privilege warnings.
-
-    Raises StageFailed listing every call (file:line) whose action the manifest does not grant.
-    """
+def scan_permissions(service: Service) -> Findings:
+    """Compare every function's code with its grants (reads files only; raises nothing of its own)."""
     missing: list[str] = []
     unused: list[str] = []
     for function in service.manifest.functions.values():
         findings = compare(function, function_calls(service, function))
         missing += findings.missing
         unused += findings.unused
-    if missing:
+    return Findings(tuple(missing), tuple(unused))
+
+
+def require_grants(service: Service, findings: Findings) -> None:
+    """Raises StageFailed listing every call (file:line) whose action the manifest does not grant."""
+    if findings.missing:
         raise StageFailed(
-            f"test: {service.name}'s code calls AWS APIs its roles do not grant:\n" + "\n".join(missing),
+            f"test: {service.name}'s code calls AWS APIs its roles do not grant:\n" + "\n".join(findings.missing),
             f"declare the action under functions.<name>.permissions in services/{service.name}/service.yaml "
             "and ask ops to review and apply it (make iam-plan, make iam-apply)",
         )
-    return unused

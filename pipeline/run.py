@@ -18,7 +18,7 @@ from pipeline.environments import get_environment
 from pipeline.errors import PipelineError
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.paths import artifact_cache_dir
-from pipeline.permissions import check_permissions
+from pipeline.permissions import require_grants, scan_permissions
 from pipeline.services import Service, load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.toolchain import ensure_toolchain
@@ -118,8 +118,10 @@ def deploy_service(name: str, environment_name: str, reporter: Reporter) -> Ledg
 
 def _test(service: Service, reporter: Reporter) -> str:
     """The code-vs-permissions check (least-privilege warnings become notes), then the unit tests."""
-    for warning in check_permissions(service):
+    findings = scan_permissions(service)
+    for warning in findings.unused:
         reporter.note(service.name, f"warning: {warning}")
+    require_grants(service, findings)
     return run_tests(service)
 
 

@@ -103,11 +103,36 @@ def api_gateway_is_authorised_by_http_method() -> None:
     IAMRequestBase.__init__ = init  # type: ignore[method-assign]
 
 
+def access_denied_is_reported_in_the_aws_query_error_format() -> None:
+    """Send AccessDenied as `<ErrorResponse><Error>`, the shape AWS's query APIs (IAM, STS) use.
+
+    moto wraps it as `<ErrorResponse><Errors><Error>`, which botocore tolerates but the Go SDK
+    does not: Terraform then reports a denied CreateRole as "403 UnknownError" instead of
+    AccessDenied. JSON APIs read the error code from the X-Amzn-ErrorType header, unchanged.
+    """
+    from xml.sax.saxutils import escape
+
+    from moto.core.exceptions import AccessDeniedError
+    from moto.iam.access_control import IAMRequest
+
+    def raise_access_denied(self: Any) -> None:
+        error = AccessDeniedError(user_arn=self._access_key.arn, action=self._action)
+        error.description = (
+            '<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
+            f"<Code>AccessDenied</Code><Message>{escape(error.message)}</Message></Error>"
+            "<RequestId>emulator</RequestId></ErrorResponse>"
+        )
+        raise error
+
+    IAMRequest._raise_access_denied = raise_access_denied  # type: ignore[method-assign]
+
+
 PATCHES: list[Callable[[], None]] = [
     resource_scoped_statements_match_unresolved_resources,
     signatures_are_checked_against_the_encoded_url,
     bodiless_requests_are_signed_without_a_body,
     api_gateway_is_authorised_by_http_method,
+    access_denied_is_reported_in_the_aws_query_error_format,
 ]
 
 

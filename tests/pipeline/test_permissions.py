@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pipeline.errors import StageFailed
-from pipeline.permissions import check_permissions, function_calls
+from pipeline.permissions import function_calls, require_grants, scan_permissions
 from pipeline.services import Service, load_service
 
 STORE = '''
@@ -79,14 +79,14 @@ def test_calls_through_an_imported_helper_are_found_with_their_table(tmp_path: P
         ("services/orders/src/orders/handle.py", 6, "dynamodb:PutItem", "orders"),
         ("services/orders/src/orders/handle.py", 7, "dynamodb:GetItem", "orders"),
     ]
-    assert check_permissions(service) == []
+    assert scan_permissions(service).missing == scan_permissions(service).unused == ()
 
 
 def test_a_call_without_a_grant_fails_naming_file_line_and_action(tmp_path: Path) -> None:
     service = write_service(tmp_path, HANDLER_VIA_STORE, {"orders": ["dynamodb:GetItem"]})
 
     with pytest.raises(StageFailed) as raised:
-        check_permissions(service)
+        require_grants(service, scan_permissions(service))
 
     assert "services/orders/src/orders/handle.py:6" in raised.value.message
     assert "ops must grant dynamodb:PutItem on table orders" in raised.value.message
@@ -97,13 +97,14 @@ def test_a_grant_on_another_table_does_not_count(tmp_path: Path) -> None:
     service = write_service(tmp_path, HANDLER_WITH_CLIENT, {"orders": ["dynamodb:Query"]})
 
     with pytest.raises(StageFailed, match="ops must grant dynamodb:Query on table audit"):
-        check_permissions(service)
+        require_grants(service, scan_permissions(service))
 
 
 def test_an_unused_grant_is_a_least_privilege_warning(tmp_path: Path) -> None:
     service = write_service(tmp_path, HANDLER_WITH_CLIENT, {"audit": ["dynamodb:Query", "dynamodb:DeleteItem"]})
 
-    warnings = check_permissions(service)
+    warnings = scan_permissions(service).unused
+    require_grants(service, scan_permissions(service))
 
     assert len(warnings) == 1
     assert "dynamodb:DeleteItem on table audit but no code calls it" in warnings[0]

@@ -139,3 +139,65 @@ def test_plain_moto_denies_resource_scoped_allows(unpatched_moto: tuple[str, emu
     key = iam.create_access_key(UserName="scoped")["AccessKey"]
     with pytest.raises(ClientError, match="AccessDenied"):
         client(endpoint, "dynamodb", key["AccessKeyId"], key["SecretAccessKey"]).describe_table(TableName="scoped-x")
+
+
+def create_api_as_a_user_allowed_only_post(endpoint: str, iam: Any, resource: str) -> None:
+    """A user granted exactly AWS's `apigateway:POST` on `resource` creates an HTTP API."""
+    iam.create_user(UserName="api-creator")
+    iam.put_user_policy(UserName="api-creator", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "apigateway:POST", "Resource": resource}],
+    }))
+    key = iam.create_access_key(UserName="api-creator")["AccessKey"]
+    apigw = client(endpoint, "apigatewayv2", key["AccessKeyId"], key["SecretAccessKey"])
+    apigw.create_api(Name="by-method", ProtocolType="HTTP")
+
+
+def test_api_gateway_requests_are_authorised_by_http_method(local_target: Target) -> None:
+    assert local_target.endpoint
+    iam = local_target.client("iam", Identity.OPS)
+    create_api_as_a_user_allowed_only_post(local_target.endpoint, iam, "arn:aws:apigateway:us-east-1::/apis")
+
+
+def test_plain_moto_authorises_api_gateway_by_operation_name(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto authorises by HTTP method: drop api_gateway_is_authorised_by_http_method."""
+    endpoint, credentials = unpatched_moto
+    iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
+    with pytest.raises(ClientError, match="AccessDenied"):  # even with Resource "*", which plain moto matches
+        create_api_as_a_user_allowed_only_post(endpoint, iam, "*")
+
+
+def denied_create_role_body(endpoint: str, iam: Any) -> str:
+    """The raw response body of an IAM write by a user with no permissions."""
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    iam.create_user(UserName="powerless")  # no policy at all
+    key = iam.create_access_key(UserName="powerless")["AccessKey"]
+    request = AWSRequest("POST", f"{endpoint}/", data=b"Action=CreateRole&Version=2010-05-08&RoleName=x&AssumeRolePolicyDocument=%7B%7D",
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials(key["AccessKeyId"], key["SecretAccessKey"]), "iam", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    try:
+        urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body, headers=dict(prepared.headers)))
+    except urllib.error.HTTPError as error:
+        assert error.code == 403
+        return str(error.read().decode())
+    raise AssertionError("the IAM write was allowed")
+
+
+def test_access_denied_uses_the_aws_query_error_shape(local_target: Target) -> None:
+    assert local_target.endpoint
+    body = denied_create_role_body(local_target.endpoint, local_target.client("iam", Identity.OPS))
+    assert "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>" in body
+
+
+def test_plain_moto_wraps_access_denied_in_errors(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto sends the AWS shape: drop access_denied_is_reported_in_the_aws_query_error_format."""
+    endpoint, credentials = unpatched_moto
+    body = denied_create_role_body(endpoint, client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key))
+    assert "<ErrorResponse><Errors><Error>" in body
