@@ -57,4 +57,5 @@ module "deployer" {
   state_bucket             = var.state_bucket
   trusted_principals       = var.deployer_trusted_principals
   permissions_boundary_arn = module.boundary.policy_arn
+  denied_iam_actions       = module.boundary.policy_iam_write_actions
 }

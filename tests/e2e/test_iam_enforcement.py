@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from pipeline import emulator
 from pipeline.aws import Identity, Target
 from pipeline.errors import TerraformError
 from pipeline.iam_summary import Grant, grants
@@ -46,9 +47,21 @@ def deployed(project: Project) -> Project:
 
 
 def test_deploys_act_as_the_services_deployer_role(deployed: Project, local_target: Target) -> None:
-    caller = local_target.for_service("location").client("sts", Identity.DEPLOYER).get_caller_identity()
+    target = local_target.for_service("location")
+    caller = target.client("sts", Identity.DEPLOYER).get_caller_identity()
 
     assert ":assumed-role/local-deployer-location/" in caller["Arn"]
+    assert target.process_env(Identity.DEPLOYER) == target.process_env(Identity.DEPLOYER), "assumed once per target"
+    assert target.process_env(Identity.DEPLOYER)["AWS_ACCESS_KEY_ID"] != emulator.ops_credentials().access_key_id
+
+
+def test_no_secret_of_the_developer_enters_terraform_state(deployed: Project, local_target: Target) -> None:
+    s3 = local_target.client("s3", Identity.OPS)
+    state = s3.get_object(Bucket=STATE_BUCKET, Key="ops/iam/terraform.tfstate")["Body"].read().decode()
+    developer = emulator.developer_credentials()
+
+    assert "user/developer" in state  # trusted by the deployer roles, by ARN only
+    assert developer.access_key_id not in state and developer.secret_access_key not in state
 
 
 def test_an_iam_resource_applied_as_the_deployer_is_denied_by_the_emulator(

@@ -119,15 +119,12 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:role/services/${var.service}/*"]
   }
 
-  # Belt and braces: even if an Allow above were widened by mistake, IAM stays read-only.
+  # Belt and braces: even if an Allow above were widened by mistake, IAM stays read-only. The
+  # boundary denies the same, but the local emulator does not evaluate boundaries.
   statement {
-    sid    = "NoIamWrites"
-    effect = "Deny"
-    actions = [
-      "iam:Add*", "iam:Attach*", "iam:Change*", "iam:Create*", "iam:Deactivate*", "iam:Delete*", "iam:Detach*",
-      "iam:Enable*", "iam:Put*", "iam:Remove*", "iam:Reset*", "iam:Resync*", "iam:Set*", "iam:Tag*",
-      "iam:Untag*", "iam:Update*", "iam:Upload*",
-    ]
+    sid       = "NoIamWrites"
+    effect    = "Deny"
+    actions   = var.denied_iam_actions
     resources = ["*"]
   }
 }

@@ -36,6 +36,15 @@ variable "permissions_boundary_arn" {
   type        = string
 }
 
+variable "denied_iam_actions" {
+  description = "IAM write actions to deny explicitly (the permission-boundary module's policy_iam_write_actions)."
+  type        = list(string)
+  validation {
+    condition     = length(var.denied_iam_actions) > 0 && alltrue([for action in var.denied_iam_actions : startswith(action, "iam:")])
+    error_message = "denied_iam_actions must list IAM actions, e.g. iam:Create*."
+  }
+}
+
 variable "tags" {
   description = "Tags merged onto the role."
   type        = map(string)

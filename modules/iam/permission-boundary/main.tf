@@ -3,6 +3,12 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
+  # Every IAM action that changes something; iam:Get*, iam:List* and iam:PassRole stay possible.
+  iam_write_actions = [
+    "iam:Add*", "iam:Attach*", "iam:Change*", "iam:Create*", "iam:Deactivate*", "iam:Delete*", "iam:Detach*",
+    "iam:Enable*", "iam:Put*", "iam:Remove*", "iam:Reset*", "iam:Resync*", "iam:Set*", "iam:Tag*",
+    "iam:Untag*", "iam:Update*", "iam:Upload*",
+  ]
   arn_tail  = "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
   partition = data.aws_partition.current.partition
   # Everything the platform creates carries the environment's prefix; the boundary holds roles to it.
@@ -27,13 +33,9 @@ data "aws_iam_policy_document" "boundary" {
 
   # No role may change IAM, so none can grant itself (or a new role) more than it was given.
   statement {
-    sid    = "NoIamWrites"
-    effect = "Deny"
-    actions = [
-      "iam:Add*", "iam:Attach*", "iam:Change*", "iam:Create*", "iam:Deactivate*", "iam:Delete*", "iam:Detach*",
-      "iam:Enable*", "iam:Put*", "iam:Remove*", "iam:Reset*", "iam:Resync*", "iam:Set*", "iam:Tag*",
-      "iam:Untag*", "iam:Update*", "iam:Upload*",
-    ]
+    sid       = "NoIamWrites"
+    effect    = "Deny"
+    actions   = local.iam_write_actions
     resources = ["*"]
   }
 

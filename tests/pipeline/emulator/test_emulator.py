@@ -201,3 +201,16 @@ def test_plain_moto_wraps_access_denied_in_errors(unpatched_moto: tuple[str, emu
     endpoint, credentials = unpatched_moto
     body = denied_create_role_body(endpoint, client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key))
     assert "<ErrorResponse><Errors><Error>" in body
+
+
+def test_the_developer_user_may_only_assume_deployer_roles(local_target: Target) -> None:
+    assert local_target.endpoint
+    developer = emulator.developer_credentials()
+    as_developer = lambda service: client(local_target.endpoint, service, developer.access_key_id, developer.secret_access_key)  # noqa: E731
+
+    with pytest.raises(ClientError, match="AccessDenied"):
+        as_developer("s3").list_buckets()
+    with pytest.raises(ClientError, match="AccessDenied"):
+        as_developer("iam").create_role(RoleName="escalate", AssumeRolePolicyDocument="{}")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        as_developer("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/services/location/x", RoleSessionName="s")
