@@ -21,6 +21,18 @@ help: ## Show this list of targets
 deploy: $(VENV)/.installed ## Test, package and deploy one service: make deploy SERVICE=location [ENV=local]
 	$(PY) deploy.py deploy --service "$(SERVICE)" --env $(ENV)
 
+.PHONY: deploy-changed
+deploy-changed: $(VENV)/.installed ## Deploy every service changed since its last successful deploy [ENV=local]
+	$(PY) deploy.py deploy --changed --env $(ENV)
+
+.PHONY: changed
+changed: $(VENV)/.installed ## List the services deploy-changed would deploy, with reasons [ENV=local]
+	$(PY) deploy.py changed --env $(ENV)
+
+.PHONY: history
+history: $(VENV)/.installed ## Show past pipeline executions [ENV=local] [SERVICE=name]
+	$(PY) deploy.py history --env $(ENV) $(if $(SERVICE),--service "$(SERVICE)")
+
 .PHONY: iam-plan
 iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its IAM changes [ENV=local]
 	$(PY) deploy.py iam plan --env $(ENV)
@@ -40,3 +52,11 @@ lock: $(VENV)/.installed ## Regenerate every root's .terraform.lock.hcl from too
 .PHONY: emulator-stop
 emulator-stop: $(VENV)/.installed ## Stop the local AWS emulator (its state is in memory and is lost)
 	$(PY) deploy.py emulator stop
+
+.PHONY: invoke
+invoke: $(VENV)/.installed ## Invoke a deployed function's live alias: make invoke SERVICE=location FUNCTION=get_location [EVENT=file.json]
+	$(PY) deploy.py invoke --service "$(SERVICE)" --function "$(FUNCTION)" $(if $(EVENT),--event "$(EVENT)") --env $(ENV)
+
+.PHONY: serve
+serve: $(VENV)/.installed ## Local API gateway on 127.0.0.1:4580 for every deployed service: curl localhost:4580/<service>/<path>
+	$(PY) deploy.py serve --env $(ENV)

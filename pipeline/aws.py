@@ -37,9 +37,14 @@ class Target:
         return replace(self, service=name, _assumed={})
 
     def _credentials(self, identity: Identity) -> emulator.Credentials:
-        if identity is Identity.DEPLOYER:
+        if self._assumes_deployer(identity):
             return self._deployer_credentials()
         return emulator.ops_credentials()
+
+    def _assumes_deployer(self, identity: Identity) -> bool:
+        """DEPLOYER of a service is its deployer role. Without a service (environment-wide ledger
+        reads: history, changed) it is the deployer profile in AWS and the ops user locally."""
+        return identity is Identity.DEPLOYER and self.service is not None
 
     def _deployer_credentials(self) -> emulator.Credentials:
         """Assume `<env>-deployer-<service>` from the developer's key (local) or deployer_profile (AWS).
@@ -49,8 +54,7 @@ class Target:
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
-        if self.service is None:
-            raise ValueError("the deployer identity needs a service: use target.for_service(name)")
+        assert self.service is not None
         cached = self._assumed.get(self.service)
         if cached is not None:
             return cached
@@ -78,15 +82,19 @@ class Target:
         self._assumed[self.service] = credentials
         return credentials
 
+    def _profile(self, identity: Identity) -> str | None:
+        return self.environment.ops_profile if identity is Identity.OPS else self.environment.deployer_profile
+
     def _uses_profile(self, identity: Identity) -> bool:
-        return self.endpoint is None and identity is Identity.OPS
+        return self.endpoint is None and not self._assumes_deployer(identity)
 
     def process_env(self, identity: Identity) -> dict[str, str]:
         """Environment variables that point Terraform (or any AWS SDK) at this target."""
         env = {"AWS_REGION": self.environment.region, "AWS_DEFAULT_REGION": self.environment.region}
         if self._uses_profile(identity):
-            if self.environment.ops_profile:
-                env["AWS_PROFILE"] = self.environment.ops_profile
+            profile = self._profile(identity)
+            if profile:
+                env["AWS_PROFILE"] = profile
             return env
         credentials = self._credentials(identity)
         env.update(AWS_ACCESS_KEY_ID=credentials.access_key_id, AWS_SECRET_ACCESS_KEY=credentials.secret_access_key)
@@ -101,7 +109,7 @@ class Target:
         import boto3
 
         if self._uses_profile(identity):
-            session = boto3.Session(profile_name=self.environment.ops_profile, region_name=self.environment.region)
+            session = boto3.Session(profile_name=self._profile(identity), region_name=self.environment.region)
             return session.client(service)
         credentials = self._credentials(identity)
         return boto3.client(

@@ -47,6 +47,22 @@ class BootstrapMissing(PipelineError):
     """Ops-owned foundations (state and artifact buckets, roles) are not in place."""
 
 
+class GitError(PipelineError):
+    """A git reference that does not name a commit, or a repository git cannot read."""
+
+
+class DeployLocked(PipelineError):
+    """Another deploy of the same service holds its lock in the environment."""
+
+
+class InvocationError(PipelineError):
+    """A function could not be invoked: not deployed, or its event file is unreadable."""
+
+
+class GatewayError(PipelineError):
+    """The local API gateway (`deploy.py serve`) could not start."""
+
+
 class IdentityError(PipelineError):
     """An identity the pipeline acts as (e.g. a service's deployer role) cannot be assumed."""
 

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import StageFailed
 from pipeline.manifest import Function
@@ -38,6 +39,15 @@ KINDS = {
         Kind("lambda", "function", "FUNCTION_", "FunctionName", {"invoke": "lambda:InvokeFunction"}),
     )
 }
+# What a manifest grants, field by field: (Function attribute, resource kind, the action each name
+# grants; None where the field maps names to their own action lists, as `permissions` does).
+GRANT_FIELDS: tuple[tuple[str, str, str | None], ...] = (
+    ("permissions", "table", None),
+    ("invokes", "function", "lambda:InvokeFunction"),
+    ("calls_apis", "api", "execute-api:Invoke"),
+)
+# Calls signed by hand for services boto3 has no client for: botocore signing name -> IAM action.
+SIGNED_REQUESTS = {"execute-api": "execute-api:Invoke"}
 # Attributes of a client or resource that make no request.
 _LOCAL_ATTRIBUTES = frozenset({"meta", "exceptions", "get_paginator", "get_waiter", "can_paginate", "close"})
 
@@ -107,13 +117,24 @@ class _Module:
         self.imports: dict[str, str] = {}  # local name -> module or module.attribute it refers to
         self.variables: dict[str, Handle] = {}
         self.returns: dict[str, Handle] = {}  # function name -> the handle it returns
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
+        # Top-level functions, classes and assigned names (handler = endpoint(put_location)), and
+        # the statements that run on import.
+        self.definitions: dict[str, ast.AST] = {}
+        for node in self.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.definitions[node.name] = node
+            elif isinstance(node, ast.Assign):
+                self.definitions.update((target.id, node) for target in node.targets if isinstance(target, ast.Name))
+        self.top_level = [
+            node for node in self.tree.body if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        ]
+        for found in ast.walk(self.tree):
+            if isinstance(found, ast.Import):
+                for alias in found.names:
                     self.imports[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(found, ast.ImportFrom) and found.module and not found.level:
+                for alias in found.names:
+                    self.imports[alias.asname or alias.name] = f"{found.module}.{alias.name}"
 
     def imported_modules(self) -> set[str]:
         """Modules this one may use: each import, and the module an imported name comes from."""
@@ -150,6 +171,40 @@ class _Scanner:
             found.append(module)
             pending.extend(module.imported_modules())
         return found
+
+    def definition(self, module: _Module, name: str, seen: frozenset[str] = frozenset()) -> tuple[_Module, ast.AST] | None:
+        """Where `name`, as seen from `module`, is defined: here, or in the service module it is imported from."""
+        if name in module.definitions:
+            return module, module.definitions[name]
+        target = module.imports.get(name)
+        if target is None or target in seen or "." not in target:
+            return None
+        owner_name, attribute = target.rsplit(".", 1)
+        owner = self.load(owner_name)
+        return self.definition(owner, attribute, seen | {target}) if owner is not None else None
+
+    def reachable_code(self, module: _Module, entry: str) -> list[tuple[_Module, ast.AST]]:
+        """The entry function and every function or class it refers to, followed across modules,
+        plus what each loaded module runs on import. Unreferenced helpers are left out."""
+        found = self.definition(module, entry)
+        pending = [found] if found is not None else []
+        reached: list[tuple[_Module, ast.AST]] = []
+        while pending:
+            owner, node = pending.pop()
+            if any(node is seen for _, seen in reached):
+                continue
+            reached.append((owner, node))
+            for inner in ast.walk(node):
+                referenced = None
+                if isinstance(inner, ast.Name):
+                    referenced = self.definition(owner, inner.id)
+                elif isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id in owner.imports:
+                    imported = self.load(owner.imports[inner.value.id])
+                    referenced = self.definition(imported, inner.attr) if imported is not None else None
+                if referenced is not None:
+                    pending.append(referenced)
+        on_import = [(loaded, statement) for loaded in self.modules.values() for statement in loaded.top_level]
+        return reached + on_import
 
     def handle(self, module: _Module, node: ast.AST) -> Handle | None:
         """What AWS handle `node` evaluates to, if any."""
@@ -217,19 +272,29 @@ class _Scanner:
                                     module.returns[node.name] = found
                                     changed = True
 
-    def calls(self, modules: list[_Module]) -> Iterator[Call]:
-        for module in modules:
-            for node in ast.walk(module.tree):
-                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-                    continue
-                method = node.func.attr
-                owner = self.handle(module, node.func.value)
-                if owner is None or method in _LOCAL_ATTRIBUTES or method[:1].isupper():
-                    continue
-                action = _service_actions(owner.service).get(method)
-                if action is not None:
-                    resource = owner.resource or self._named_in_arguments(owner.service, node)
-                    yield Call(module.display, node.lineno, owner.service, method, action, resource)
+    def calls(self, code: list[tuple[_Module, ast.AST]]) -> Iterator[Call]:
+        for module, body in code:
+            for node in ast.walk(body):
+                if isinstance(node, ast.Call):
+                    yield from self._call(module, node)
+
+    def _call(self, module: _Module, node: ast.Call) -> Iterator[Call]:
+        if ast.unparse(node.func).endswith("SigV4Auth") and len(node.args) > 1:
+            # A hand-signed request, e.g. to an IAM-authorised API: SigV4Auth(credentials, "execute-api", region).
+            service = _string(node.args[1])
+            if service in SIGNED_REQUESTS:
+                yield Call(module.display, node.lineno, service, "signed request", SIGNED_REQUESTS[service], None)
+            return
+        if not isinstance(node.func, ast.Attribute):
+            return
+        method = node.func.attr
+        owner = self.handle(module, node.func.value)
+        if owner is None or method in _LOCAL_ATTRIBUTES or method[:1].isupper():
+            return
+        action = _service_actions(owner.service).get(method)
+        if action is not None:
+            resource = owner.resource or self._named_in_arguments(owner.service, node)
+            yield Call(module.display, node.lineno, owner.service, method, action, resource)
 
     def _named_in_arguments(self, service: str, call: ast.Call) -> str | None:
         """The resource a client call names, e.g. TableName=os.environ["TABLE_ORDERS"] -> orders."""
@@ -243,33 +308,49 @@ def function_calls(service: Service, function: Function) -> list[Call]:
     scanner = _Scanner(service)
     modules = scanner.reachable(function.module)
     scanner.resolve(modules)
-    return sorted(set(scanner.calls(modules)), key=lambda call: (call.file, call.line, call.action))
+    entry = scanner.load(function.module)
+    code = scanner.reachable_code(entry, function.handler.rsplit(".", 1)[1]) if entry is not None else []
+    return sorted(set(scanner.calls(code)), key=lambda call: (call.file, call.line, call.action))
 
 
-def _grant_kind(action: str) -> str:
-    service = action.split(":", 1)[0]
-    kind = KINDS.get(service)
-    return kind.resource if kind else "resource"
+def declared_grants(function: Function) -> dict[str, tuple[str, ...]]:
+    """What the manifest grants `function`, keyed by resource ("table orders", "function auth.verify")."""
+    grants: dict[str, tuple[str, ...]] = {}
+    for field_name, kind, action in GRANT_FIELDS:
+        value: Any = getattr(function, field_name, ())
+        items = value.items() if action is None else ((name, (action,)) for name in value)
+        for name, actions in items:
+            grants[f"{kind} {name}"] = tuple(actions)
+    return grants
+
+
+def _resource_key(call: Call) -> str | None:
+    kind = KINDS.get(call.service)
+    return f"{kind.resource} {call.resource}" if kind is not None and call.resource is not None else None
 
 
 def compare(function: Function, calls: list[Call]) -> Findings:
     """Calls the manifest does not grant, and grants no call uses (pure: no files, no AWS)."""
+    grants = declared_grants(function)
     missing = []
     for call in calls:
-        granted = [name for name, actions in function.permissions.items() if call.action in actions]
-        if (call.resource in granted) if call.resource is not None else bool(granted):
+        key = _resource_key(call)
+        granted = [name for name, actions in grants.items() if call.action in actions]
+        if (key in granted) if key is not None else bool(granted):
             continue
-        where = f"{_grant_kind(call.action)} {call.resource}" if call.resource else f"the {_grant_kind(call.action)} it uses"
+        kind = KINDS.get(call.service)
+        label = kind.resource if kind else next((name for _, name, action in GRANT_FIELDS if action == call.action), "resource")
+        where = key or f"the {label} it uses"
         missing.append(
             f"{call.file}:{call.line}: functions.{function.name} calls {call.service}.{call.method}: "
             f"ops must grant {call.action} on {where}"
         )
     unused = [
-        f"functions.{function.name} is granted {action} on {_grant_kind(action)} {name} but no code calls it: "
+        f"functions.{function.name} is granted {action} on {name} but no code calls it: "
         "ask ops to remove it (least privilege)"
-        for name, actions in sorted(function.permissions.items())
+        for name, actions in sorted(grants.items())
         for action in actions
-        if not any(call.action == action and call.resource in (name, None) for call in calls)
+        if not any(call.action == action and _resource_key(call) in (name, None) for call in calls)
     ]
     return Findings(tuple(missing), tuple(unused))
 

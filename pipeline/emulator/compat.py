@@ -84,12 +84,13 @@ def bodiless_requests_are_signed_without_a_body() -> None:
     IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
 
 
-def api_gateway_is_authorised_by_http_method() -> None:
-    """Authorise API Gateway requests as `apigateway:<HTTP method>`, the actions AWS defines.
+def actions_are_named_as_in_aws_policies() -> None:
+    """Authorise API Gateway as `apigateway:<HTTP method>` and CloudWatch as `cloudwatch:<operation>`.
 
-    moto names every request's action after its operation (`apigateway:CreateApi`), which no
-    real policy grants: AWS authorises API Gateway management by method (`apigateway:POST`) on
-    the resource path, so a deployer policy written for AWS would be denied everything.
+    moto names a request's action `<signing name>:<operation>`, which no real policy grants for
+    these two: AWS authorises API Gateway management by method (`apigateway:POST`) on the
+    resource path, and CloudWatch signs as `monitoring` but its actions are `cloudwatch:*`. A
+    deployer policy written for AWS would otherwise be denied every API and alarm request.
     """
     from moto.iam.access_control import IAMRequestBase
 
@@ -99,6 +100,8 @@ def api_gateway_is_authorised_by_http_method() -> None:
         original(self, *args, **kwargs)
         if self._service == "apigateway":
             self._action = f"apigateway:{self._method}"
+        elif self._service == "monitoring":
+            self._action = "cloudwatch:" + self._action.split(":", 1)[1]
 
     IAMRequestBase.__init__ = init  # type: ignore[method-assign]
 
@@ -131,7 +134,7 @@ PATCHES: list[Callable[[], None]] = [
     resource_scoped_statements_match_unresolved_resources,
     signatures_are_checked_against_the_encoded_url,
     bodiless_requests_are_signed_without_a_body,
-    api_gateway_is_authorised_by_http_method,
+    actions_are_named_as_in_aws_policies,
     access_denied_is_reported_in_the_aws_query_error_format,
 ]
 

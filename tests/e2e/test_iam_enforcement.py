@@ -102,8 +102,8 @@ def test_an_iam_resource_applied_as_the_deployer_is_denied_by_the_emulator(
 
 def test_the_deployer_ships_a_code_change(deployed: Project, tmp_path: Path, local_target: Target) -> None:
     changed = copy_project(tmp_path / "repo")
-    handler = changed.root / "services" / "location" / "src" / "location" / "http.py"
-    handler.write_text(handler.read_text() + "\nMAX_BODY_BYTES = 4096\n")
+    module = changed.root / "services" / "location" / "src" / "location" / "store.py"
+    module.write_text(module.read_text() + "\nMAX_ITEM_BYTES = 4096\n")
 
     result = changed.deploy_py("deploy", "--service", "location")
 
@@ -136,6 +136,9 @@ def test_each_function_role_allows_exactly_what_its_manifest_declares(deployed: 
         expected = {
             Grant("Allow", action, f"{ACCOUNT_ARN.format(service='dynamodb')}:table/local-location-{table}")
             for table, actions in function.permissions.items() for action in actions
+        } | {
+            Grant("Allow", "lambda:InvokeFunction", f"{ACCOUNT_ARN.format(service='lambda')}:function:local-{ref.replace('.', '-')}:live")
+            for ref in function.invokes
         } | {
             Grant("Allow", "logs:CreateLogStream", log_group), Grant("Allow", "logs:PutLogEvents", log_group),
             Grant("Allow", "xray:PutTraceSegments", "*"), Grant("Allow", "xray:PutTelemetryRecords", "*"),
@@ -185,8 +188,8 @@ def test_a_call_the_role_does_not_grant_fails_the_test_stage(tmp_path: Path) -> 
     broken = copy_project(tmp_path / "repo")
     source = broken.root / "services" / "location" / "src" / "location" / "get_location.py"
     source.write_text(source.read_text().replace(
-        "    return response(200, store.from_item(item))",
-        "    store.table().put_item(Item={**item, \"seen\": True})\n    return response(200, store.from_item(item))",
+        "    return 200, store.from_item(item)",
+        "    store.table().put_item(Item={**item, \"seen\": True})\n    return 200, store.from_item(item)",
     ))
     line = source.read_text().splitlines().index("    store.table().put_item(Item={**item, \"seen\": True})") + 1
     manifest = broken.root / "services" / "location" / "service.yaml"

@@ -54,17 +54,51 @@ def handler(event, context):
 '''
 
 
-def write_service(tmp_path: Path, handler: str, permissions: dict[str, list[str]]) -> Service:
+HELPERS = '''
+import boto3
+
+from orders import store
+
+
+def save(item):
+    store.table().put_item(Item=item)
+
+
+def purge(key):
+    store.table().delete_item(Key=key)
+'''
+
+HANDLER_USING_ONE_HELPER = '''
+from orders.helpers import save
+
+
+def handler(event, context):
+    save(event)
+'''
+
+HANDLER_CALLING_OTHERS = '''
+import boto3
+from botocore.auth import SigV4Auth
+
+
+def handler(event, context):
+    boto3.client("lambda").invoke(FunctionName=event["target"], Payload=b"{}")
+    SigV4Auth(boto3.Session().get_credentials(), "execute-api", "us-east-1")
+'''
+
+
+def write_service(tmp_path: Path, handler: str, permissions: dict[str, list[str]], **grants: list[str]) -> Service:
     folder = tmp_path / "services" / "orders"
     package = folder / "src" / "orders"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "store.py").write_text(STORE)
     (package / "handle.py").write_text(textwrap.dedent(handler))
+    (package / "helpers.py").write_text(HELPERS)
     manifest = {
         "name": "orders", "description": "Orders.", "runtime": "python3.11",
         "tables": {"orders": {"hash_key": "id"}, "audit": {"hash_key": "id"}},
-        "functions": {"handle": {"handler": "orders.handle.handler", "permissions": permissions}},
+        "functions": {"handle": {"handler": "orders.handle.handler", "permissions": permissions, **grants}},
     }
     (folder / "service.yaml").write_text(yaml.safe_dump(manifest))
     return load_service("orders", tmp_path / "services")
@@ -116,3 +150,22 @@ def test_methods_map_to_iam_actions_and_local_helpers_are_not_calls(tmp_path: Pa
     calls = function_calls(service, service.manifest.functions["handle"])
 
     assert [c.action for c in calls] == ["lambda:InvokeFunction"]
+
+
+def test_only_code_the_handler_reaches_counts(tmp_path: Path) -> None:
+    service = write_service(tmp_path, HANDLER_USING_ONE_HELPER, {"orders": ["dynamodb:PutItem"]})
+
+    calls = function_calls(service, service.manifest.functions["handle"])
+
+    assert [(c.file, c.line, c.action) for c in calls] == [("services/orders/src/orders/helpers.py", 8, "dynamodb:PutItem")]
+
+
+def test_invokes_and_calls_apis_grant_what_the_code_uses(tmp_path: Path) -> None:
+    granted = write_service(tmp_path / "a", HANDLER_CALLING_OTHERS, {}, invokes=["billing.charge"], calls_apis=["billing"])
+    assert scan_permissions(granted).missing == scan_permissions(granted).unused == ()
+
+    bare = write_service(tmp_path / "b", HANDLER_CALLING_OTHERS, {})
+    assert [m.split(": ", 1)[1] for m in scan_permissions(bare).missing] == [
+        "functions.handle calls lambda.invoke: ops must grant lambda:InvokeFunction on the function it uses",
+        "functions.handle calls execute-api.signed request: ops must grant execute-api:Invoke on the api it uses",
+    ]

@@ -19,12 +19,15 @@ data "aws_iam_policy_document" "trust" {
 }
 
 data "aws_iam_policy_document" "permissions" {
+  # Artifacts, ledger records and heads, and the deploy lock: each under the service's own name.
   statement {
-    sid     = "OwnArtifactsAndLedger"
-    actions = ["s3:GetObject", "s3:PutObject"]
+    sid     = "OwnArtifactsLedgerAndLock"
+    actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = [
       "arn:${local.partition}:s3:::${var.artifact_bucket}/services/${var.service}/*",
       "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger/${var.service}/*",
+      "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger-heads/${var.service}/*",
+      "arn:${local.partition}:s3:::${var.artifact_bucket}/locks/${var.service}.json",
     ]
   }
 
@@ -49,7 +52,7 @@ data "aws_iam_policy_document" "permissions" {
       "lambda:AddPermission", "lambda:CreateAlias", "lambda:CreateFunction", "lambda:DeleteAlias",
       "lambda:DeleteFunction", "lambda:DeleteFunctionConcurrency", "lambda:GetAlias", "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionConcurrency", "lambda:GetFunctionConfiguration",
-      "lambda:GetPolicy", "lambda:ListTags", "lambda:ListVersionsByFunction", "lambda:PublishVersion",
+      "lambda:GetPolicy", "lambda:InvokeFunction", "lambda:ListTags", "lambda:ListVersionsByFunction", "lambda:PublishVersion",
       "lambda:PutFunctionConcurrency", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource",
       "lambda:UpdateAlias", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
     ]

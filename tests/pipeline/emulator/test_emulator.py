@@ -141,30 +141,33 @@ def test_plain_moto_denies_resource_scoped_allows(unpatched_moto: tuple[str, emu
         client(endpoint, "dynamodb", key["AccessKeyId"], key["SecretAccessKey"]).describe_table(TableName="scoped-x")
 
 
-def create_api_as_a_user_allowed_only_post(endpoint: str, iam: Any, resource: str) -> None:
-    """A user granted exactly AWS's `apigateway:POST` on `resource` creates an HTTP API."""
-    iam.create_user(UserName="api-creator")
-    iam.put_user_policy(UserName="api-creator", PolicyName="p", PolicyDocument=json.dumps({
+def call_as_a_user_granted_aws_actions(endpoint: str, iam: Any, resource: str) -> None:
+    """A user granted exactly AWS's `apigateway:POST` and `cloudwatch:PutMetricAlarm` uses both."""
+    iam.create_user(UserName="aws-named")
+    iam.put_user_policy(UserName="aws-named", PolicyName="p", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "apigateway:POST", "Resource": resource}],
+        "Statement": [{"Effect": "Allow", "Action": ["apigateway:POST", "cloudwatch:PutMetricAlarm"], "Resource": resource}],
     }))
-    key = iam.create_access_key(UserName="api-creator")["AccessKey"]
-    apigw = client(endpoint, "apigatewayv2", key["AccessKeyId"], key["SecretAccessKey"])
-    apigw.create_api(Name="by-method", ProtocolType="HTTP")
+    key = iam.create_access_key(UserName="aws-named")["AccessKey"]
+    as_user = lambda service: client(endpoint, service, key["AccessKeyId"], key["SecretAccessKey"])  # noqa: E731
+    as_user("apigatewayv2").create_api(Name="by-method", ProtocolType="HTTP")
+    as_user("cloudwatch").put_metric_alarm(
+        AlarmName="named", MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold",
+    )
 
 
-def test_api_gateway_requests_are_authorised_by_http_method(local_target: Target) -> None:
+def test_actions_are_named_as_in_aws_policies(local_target: Target) -> None:
     assert local_target.endpoint
-    iam = local_target.client("iam", Identity.OPS)
-    create_api_as_a_user_allowed_only_post(local_target.endpoint, iam, "arn:aws:apigateway:us-east-1::/apis")
+    call_as_a_user_granted_aws_actions(local_target.endpoint, local_target.client("iam", Identity.OPS), "*")
 
 
-def test_plain_moto_authorises_api_gateway_by_operation_name(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
-    """When this fails, moto authorises by HTTP method: drop api_gateway_is_authorised_by_http_method."""
+def test_plain_moto_names_actions_after_operations_and_signing_names(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto names them as AWS does: drop actions_are_named_as_in_aws_policies."""
     endpoint, credentials = unpatched_moto
     iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
-    with pytest.raises(ClientError, match="AccessDenied"):  # even with Resource "*", which plain moto matches
-        create_api_as_a_user_allowed_only_post(endpoint, iam, "*")
+    with pytest.raises(ClientError, match="AccessDenied"):  # Resource "*", which plain moto matches
+        call_as_a_user_granted_aws_actions(endpoint, iam, "*")
 
 
 def denied_create_role_body(endpoint: str, iam: Any) -> str:
@@ -209,8 +212,8 @@ def test_the_developer_user_may_only_assume_deployer_roles(local_target: Target)
     as_developer = lambda service: client(local_target.endpoint, service, developer.access_key_id, developer.secret_access_key)  # noqa: E731
 
     with pytest.raises(ClientError, match="AccessDenied"):
-        as_developer("s3").list_buckets()
+        as_developer("dynamodb").list_tables()
     with pytest.raises(ClientError, match="AccessDenied"):
         as_developer("iam").create_role(RoleName="escalate", AssumeRolePolicyDocument="{}")
     with pytest.raises(ClientError, match="AccessDenied"):
-        as_developer("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/services/location/x", RoleSessionName="s")
+        as_developer("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/services/location/x", RoleSessionName="escape")
