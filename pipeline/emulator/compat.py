@@ -85,12 +85,14 @@ def bodiless_requests_are_signed_without_a_body() -> None:
 
 
 def actions_are_named_as_in_aws_policies() -> None:
-    """Authorise API Gateway as `apigateway:<HTTP method>` and CloudWatch as `cloudwatch:<operation>`.
+    """Authorise API Gateway as `apigateway:<HTTP method>`, CloudWatch as `cloudwatch:<operation>`
+    and Lambda's Invoke as `lambda:InvokeFunction`.
 
     moto names a request's action `<signing name>:<operation>`, which no real policy grants for
-    these two: AWS authorises API Gateway management by method (`apigateway:POST`) on the
-    resource path, and CloudWatch signs as `monitoring` but its actions are `cloudwatch:*`. A
-    deployer policy written for AWS would otherwise be denied every API and alarm request.
+    these: AWS authorises API Gateway management by method (`apigateway:POST`) on the resource
+    path, CloudWatch signs as `monitoring` but its actions are `cloudwatch:*`, and the Invoke
+    operation's action is `lambda:InvokeFunction`. Policies written for AWS would otherwise deny
+    every API, alarm and invoke request.
     """
     from moto.iam.access_control import IAMRequestBase
 
@@ -102,6 +104,8 @@ def actions_are_named_as_in_aws_policies() -> None:
             self._action = f"apigateway:{self._method}"
         elif self._service == "monitoring":
             self._action = "cloudwatch:" + self._action.split(":", 1)[1]
+        elif self._action == "lambda:Invoke":
+            self._action = "lambda:InvokeFunction"
 
     IAMRequestBase.__init__ = init  # type: ignore[method-assign]
 

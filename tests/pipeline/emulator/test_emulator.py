@@ -141,33 +141,56 @@ def test_plain_moto_denies_resource_scoped_allows(unpatched_moto: tuple[str, emu
         client(endpoint, "dynamodb", key["AccessKeyId"], key["SecretAccessKey"]).describe_table(TableName="scoped-x")
 
 
-def call_as_a_user_granted_aws_actions(endpoint: str, iam: Any, resource: str) -> None:
-    """A user granted exactly AWS's `apigateway:POST` and `cloudwatch:PutMetricAlarm` uses both."""
-    iam.create_user(UserName="aws-named")
-    iam.put_user_policy(UserName="aws-named", PolicyName="p", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["apigateway:POST", "cloudwatch:PutMetricAlarm"], "Resource": resource}],
-    }))
-    key = iam.create_access_key(UserName="aws-named")["AccessKey"]
-    as_user = lambda service: client(endpoint, service, key["AccessKeyId"], key["SecretAccessKey"])  # noqa: E731
+def create_api(as_user: Any) -> None:
     as_user("apigatewayv2").create_api(Name="by-method", ProtocolType="HTTP")
+
+
+def put_alarm(as_user: Any) -> None:
     as_user("cloudwatch").put_metric_alarm(
         AlarmName="named", MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum", Period=60,
         EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold",
     )
 
 
-def test_actions_are_named_as_in_aws_policies(local_target: Target) -> None:
+def invoke_absent_function(as_user: Any) -> None:
+    lambda_client = as_user("lambda")
+    try:
+        lambda_client.invoke(FunctionName="absent", Payload=b"{}")
+    except lambda_client.exceptions.ResourceNotFoundException:
+        pass  # authorised, and correctly not found
+
+
+# Each case: the action AWS policies name, and a request that needs exactly it.
+NAMING_CASES = [("apigateway:POST", create_api), ("cloudwatch:PutMetricAlarm", put_alarm),
+                ("lambda:InvokeFunction", invoke_absent_function)]
+
+
+def call_as_a_user_granted(endpoint: str, iam: Any, action: str, request_: Any) -> None:
+    """A user granted only `action` (on every resource, which plain moto matches) makes `request_`."""
+    user = f"granted-{action.replace(':', '-')}"
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+    }))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    request_(lambda service: client(endpoint, service, key["AccessKeyId"], key["SecretAccessKey"]))
+
+
+@pytest.mark.parametrize(("action", "request_"), NAMING_CASES)
+def test_actions_are_named_as_in_aws_policies(local_target: Target, action: str, request_: Any) -> None:
     assert local_target.endpoint
-    call_as_a_user_granted_aws_actions(local_target.endpoint, local_target.client("iam", Identity.OPS), "*")
+    call_as_a_user_granted(local_target.endpoint, local_target.client("iam", Identity.OPS), action, request_)
 
 
-def test_plain_moto_names_actions_after_operations_and_signing_names(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
-    """When this fails, moto names them as AWS does: drop actions_are_named_as_in_aws_policies."""
+@pytest.mark.parametrize(("action", "request_"), NAMING_CASES)
+def test_plain_moto_names_actions_after_operations_and_signing_names(
+    unpatched_moto: tuple[str, emulator.Credentials], action: str, request_: Any
+) -> None:
+    """When this fails, moto names the action as AWS does: drop it from actions_are_named_as_in_aws_policies."""
     endpoint, credentials = unpatched_moto
     iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
-    with pytest.raises(ClientError, match="AccessDenied"):  # Resource "*", which plain moto matches
-        call_as_a_user_granted_aws_actions(endpoint, iam, "*")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        call_as_a_user_granted(endpoint, iam, action, request_)
 
 
 def denied_create_role_body(endpoint: str, iam: Any) -> str:
