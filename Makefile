@@ -33,6 +33,14 @@ changed: $(VENV)/.installed ## List the services deploy-changed would deploy, wi
 history: $(VENV)/.installed ## Show past pipeline executions [ENV=local] [SERVICE=name]
 	$(PY) deploy.py history --env $(ENV) $(if $(SERVICE),--service "$(SERVICE)")
 
+.PHONY: iam-plan
+iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its IAM changes [ENV=local]
+	$(PY) deploy.py iam plan --env $(ENV)
+
+.PHONY: iam-apply
+iam-apply: $(VENV)/.installed ## Ops: apply exactly the reviewed iam-plan (refused if its inputs changed) [ENV=local]
+	$(PY) deploy.py iam apply --env $(ENV)
+
 .PHONY: test
 test: $(VENV)/.installed ## Run the whole test suite (starts its own emulator)
 	$(PY) -m pytest

@@ -277,6 +277,29 @@ def cmd_toolchain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_iam(args: argparse.Namespace) -> int:
+    from pipeline import iam_review
+    from pipeline.aws import connect
+    from pipeline.environments import get_environment
+    from pipeline.toolchain import ensure_toolchain
+
+    target = connect(get_environment(args.env))
+    toolchain = ensure_toolchain()
+    if args.action == "plan":
+        planned = iam_review.plan(target, toolchain)
+        for root in planned.applied_roots:
+            print(f"applied {root} as ops (local environment only)")
+        print(f"IAM changes planned for {args.env}:")
+        print("\n".join(f"  {line}" for line in planned.summary.lines()))
+        print(f"saved plan: {planned.plan_file}")
+        print(f"review it, then: make iam-apply ENV={args.env}")
+    else:
+        applied = iam_review.apply(target, toolchain)
+        print(f"applied the reviewed ops/iam plan to {args.env}:")
+        print("\n".join(f"  {line}" for line in applied.lines()))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deploy.py", description="Test, package and deploy services.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
@@ -323,6 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
     new_service.add_argument("--name", required=True, help="service name: lower case letters, digits, hyphens")
     new_service.add_argument("--description", help="one line for the manifest")
     new_service.set_defaults(handler=cmd_new_service)
+
+    iam = commands.add_parser("iam", help="ops: plan ops/iam with a summary of IAM changes, or apply the reviewed plan")
+    iam.add_argument("action", choices=("plan", "apply"))
+    iam.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    iam.set_defaults(handler=cmd_iam)
 
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))

@@ -20,7 +20,8 @@ from pipeline.errors import PipelineError
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.locks import LockHolder, service_lock
 from pipeline.paths import artifact_cache_dir
-from pipeline.services import load_service
+from pipeline.permissions import require_grants, scan_permissions
+from pipeline.services import Service, load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.toolchain import ensure_toolchain
 from pipeline.verify import live_versions, verify
@@ -91,7 +92,7 @@ def deploy_service(
     stages = _Stages(name, reporter)
     ledger: Ledger | None = None
     try:
-        stages.run("test", lambda: run_tests(service), lambda summary: summary)
+        stages.run("test", lambda: _test(service, reporter), lambda summary: summary)
         artifact, cached = stages.run(
             "package",
             lambda: package(service, artifact_cache_dir()),
@@ -131,6 +132,15 @@ def deploy_service(
         if ledger is not None:
             ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(stages.records), error=err.message))
         raise
+
+
+def _test(service: Service, reporter: Reporter) -> str:
+    """The code-vs-permissions check (least-privilege warnings become notes), then the unit tests."""
+    findings = scan_permissions(service)
+    for warning in findings.unused:
+        reporter.note(service.name, f"warning: {warning}")
+    require_grants(service, findings)
+    return run_tests(service)
 
 
 def _describe_deploy(changed: bool, terraform_ran: bool, versions: dict[str, str]) -> str:
