@@ -45,3 +45,7 @@ class StageFailed(PipelineError):
 
 class BootstrapMissing(PipelineError):
     """Ops-owned foundations (state and artifact buckets, roles) are not in place."""
+
+
+class PolicyViolation(PipelineError):
+    """A service root or plan that reaches outside what developers may deploy (IAM, commands, state)."""

@@ -16,6 +16,7 @@ from pipeline.aws import connect
 from pipeline.bootstrap import ensure_foundations
 from pipeline.environments import get_environment
 from pipeline.errors import PipelineError
+from pipeline.guard import guard_root
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.paths import artifact_cache_dir
 from pipeline.services import load_service
@@ -82,6 +83,7 @@ def deploy_service(name: str, environment_name: str, reporter: Reporter) -> Ledg
     stages = _Stages(name, reporter)
     ledger: Ledger | None = None
     try:
+        guard_root(service.infra_dir)
         stages.run("test", lambda: run_tests(service), lambda summary: summary)
         artifact, cached = stages.run(
             "package",
