@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,16 +88,28 @@ def infra_hash(root: Path, extra_files: list[Path], variables: Mapping[str, Any]
     return digest.hexdigest()
 
 
-def plan_and_apply(terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any]) -> ApplyResult:
-    """init, plan to a saved file, and apply exactly that plan when it has changes."""
+PlanReview = Callable[[Mapping[str, Any]], None]
+
+
+def plan_and_apply(
+    terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any], review: PlanReview | None = None
+) -> ApplyResult:
+    """init, plan to a saved file, and apply exactly that plan when it has changes.
+
+    `review` sees the plan's JSON before apply and may refuse it by raising (nothing is applied).
+    """
     terraform.init(backend)
     var_file = terraform.data_dir / "inputs.tfvars.json"
     var_file.write_text(json.dumps(dict(variables), indent=2, sort_keys=True))
     plan = terraform.plan(terraform.data_dir / "plan.tfplan", var_file)
     plan_sha256 = hashlib.sha256(plan.path.read_bytes()).hexdigest()
-    if plan.has_changes:
-        terraform.apply(plan.path)
-    plan.path.unlink(missing_ok=True)
+    try:
+        if plan.has_changes and review is not None:
+            review(terraform.show_json(plan.path))
+        if plan.has_changes:
+            terraform.apply(plan.path)
+    finally:
+        plan.path.unlink(missing_ok=True)
     return ApplyResult(changed=plan.has_changes, plan_sha256=plan_sha256)
 
 

@@ -14,6 +14,7 @@ from pipeline.errors import StageFailed
 from pipeline.ledger import LedgerEntry
 from pipeline.naming import function_name
 from pipeline.package import Artifact, PackageInputs, build, source_files
+from pipeline.plan_policy import plan_guard
 from pipeline.roots import ApplyResult, infra_hash, plan_and_apply, s3_backend, terraform_for
 from pipeline.services import Service
 from pipeline.toolchain import Toolchain
@@ -124,6 +125,8 @@ def deploy(
     infra = None
     if last is None or last.infra_hash != current_hash:
         terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)
-        infra = plan_and_apply(terraform, s3_backend(target, service.infra_dir), {**variables, "artifact_key": key})
+        infra = plan_and_apply(
+            terraform, s3_backend(target, service.infra_dir), {**variables, "artifact_key": key}, plan_guard(service.name)
+        )
     versions, code_changed = ship_code(target, service, artifact, key, force_publish=infra is not None and infra.changed)
     return DeployOutcome(key, uploaded, current_hash, infra, versions, code_changed)
