@@ -69,6 +69,15 @@ def cmd_toolchain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    from pipeline.scan import scan_folders, scan_project
+
+    report = scan_project()
+    print(f"checkov: {len(scan_folders())} folders clean; {len(report.passed)} checks passed, "
+          f"{len(report.skipped)} suppressed inline with a reason")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deploy.py", description="Test, package and deploy services.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
@@ -86,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))
     toolchain.set_defaults(handler=cmd_toolchain)
+
+    scan = commands.add_parser("scan", help="checkov over modules/, ops/ and every service root (offline)")
+    scan.set_defaults(handler=cmd_scan)
     return parser
 
 
