@@ -7,10 +7,12 @@ Exit codes: 0 ok, 1 a pipeline error (one line plus a hint), 2 usage, 3 a bug, 1
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
+from types import FrameType
 
-from pipeline.errors import PipelineError
+from pipeline.errors import Interrupted, PipelineError
 from pipeline.ledger import StageRecord
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -101,7 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_sigterm(signal_number: int, frame: FrameType | None) -> None:
+    raise Interrupted(signal_number, "terminated (SIGTERM)", "run the same command again")
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -113,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err.message}", file=sys.stderr)
         if err.hint:
             print(f"hint: {err.hint}", file=sys.stderr)
-        return EXIT_FAILED
+        if args.debug:
+            traceback.print_exc()
+        return 128 + err.signal_number if isinstance(err, Interrupted) else EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

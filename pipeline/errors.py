@@ -49,3 +49,23 @@ class BootstrapMissing(PipelineError):
 
 class PolicyViolation(PipelineError):
     """A service root or plan that reaches outside what developers may deploy (IAM, commands, state)."""
+
+
+class Interrupted(PipelineError):
+    """SIGINT or SIGTERM stopped the pipeline; Terraform, if running, was stopped cleanly first."""
+
+    def __init__(self, signal_number: int, message: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.signal_number = signal_number
+
+
+class StateNotSaved(PipelineError):
+    """Terraform applied changes but could not store the state; it is kept locally until pushed."""
+
+
+class StalePlan(PipelineError):
+    """A saved plan was applied after its state changed (or was applied already)."""
+
+
+class PartialApply(PipelineError):
+    """An apply failed midway: some planned changes were made, others were not."""
