@@ -80,6 +80,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_state(args: argparse.Namespace) -> int:
+    from pipeline.recovery import push_unsaved_state
+
+    pushed = push_unsaved_state(args.service, args.env)
+    print(f"pushed {pushed} to {args.service}'s backend in {args.env}" if pushed else
+          f"{args.service} has no unsaved state in {args.env}: nothing to push")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deploy.py", description="Test, package and deploy services.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
@@ -100,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="checkov over modules/, ops/ and every service root (offline)")
     scan.set_defaults(handler=cmd_scan)
+
+    state = commands.add_parser("state", help="push a state an interrupted apply could not save")
+    state.add_argument("action", choices=("push",))
+    state.add_argument("--service", required=True, help="service name (a folder under services/)")
+    state.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    state.set_defaults(handler=cmd_state)
     return parser
 
 

@@ -118,7 +118,7 @@ class Terraform:
                 f"{self._relative_root()}: an earlier apply could not save its state; it is kept in "
                 f"{self.errored_state}, and no apply may run until it is pushed",
                 f"push it with the environment's credentials: {self.push_command()} "
-                f"(or `python deploy.py state push` for a service), then delete {self.errored_state}",
+                f"(for a service: `python deploy.py state push --service <name> --env <env>`), then delete it",
             )
 
     def init(self, backend_config: Mapping[str, str]) -> None:

@@ -111,13 +111,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def doomed_emulator() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """A plain moto server of the test's own, which the apply under test will stop."""
-    port = _free_port()
+def start_moto(port: int) -> subprocess.Popen[bytes]:
+    """A plain moto server on `port`, answering once this returns."""
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -126,8 +123,16 @@ def doomed_emulator() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         except OSError:
             assert time.monotonic() < deadline, "moto server did not start"
             time.sleep(0.1)
+    return server
+
+
+@pytest.fixture
+def doomed_emulator() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A moto server of the test's own, which the apply under test will stop."""
+    port = _free_port()
+    server = start_moto(port)
     try:
-        yield server, endpoint
+        yield server, f"http://127.0.0.1:{port}"
     finally:
         server.kill()
         server.wait()
@@ -168,3 +173,14 @@ def test_a_state_that_cannot_be_saved_is_kept_named_and_blocks_applies(
     with pytest.raises(StateNotSaved, match="no apply may run until it is pushed"):
         plan_and_apply(terraform, backend, {})
     assert kept.exists()
+
+    server.wait()
+    revived = start_moto(int(endpoint.rsplit(":", 1)[1]))
+    try:
+        s3.create_bucket(Bucket=BUCKET)
+        terraform.push_errored_state()
+        assert not kept.exists()
+        assert not plan_and_apply(terraform, backend, {}).changed, "the pushed state already holds the resource"
+    finally:
+        revived.kill()
+        revived.wait()
