@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -103,6 +104,60 @@ def test_a_partial_apply_says_what_landed_and_the_next_run_converges(
     ssm.delete_parameter(Name=parameter)
     assert plan_and_apply(terraform, backend, {}).changed
     assert terraform.state_addresses() == {"terraform_data.first", "aws_ssm_parameter.second"}
+
+
+SIGTERM_DRIVER = """
+import json, sys
+from pathlib import Path
+from pipeline.errors import Interrupted
+from pipeline.terraform import Terraform
+from pipeline.toolchain import ensure_toolchain
+
+root, backend, env = Path(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+terraform = Terraform(ensure_toolchain(), root, root.parent / "data", env)
+terraform.init(backend)
+plan = terraform.plan(root.parent / "slow.tfplan")
+try:
+    terraform.apply(plan.path)
+except Interrupted as stopped:
+    print(stopped.message)
+    sys.exit(128 + stopped.signal_number)
+"""
+
+
+def test_sigterm_is_forwarded_once_and_terraform_saves_state_and_unlocks(
+    tmp_path: Path, local_target: Target, drill_bucket: str
+) -> None:
+    root = write_root(tmp_path / "root", """
+        resource "terraform_data" "slow" {
+          provisioner "local-exec" {
+            command = "sleep 60"
+          }
+        }
+    """)
+    key = f"sigterm/{uuid.uuid4().hex}.tfstate"
+    env = local_target.process_env(Identity.OPS)
+    backend = s3_backend_at(local_target, drill_bucket, key)
+    driver = subprocess.Popen([sys.executable, "-c", SIGTERM_DRIVER, str(root), json.dumps(backend), json.dumps(env)],
+                              cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    s3 = local_target.client("s3", Identity.OPS)
+    deadline = time.monotonic() + 60
+    while s3.list_objects_v2(Bucket=drill_bucket, Prefix=f"{key}.tflock").get("KeyCount", 0) == 0:
+        assert driver.poll() is None, driver.communicate()
+        assert time.monotonic() < deadline, "terraform apply never took its lock"
+        time.sleep(0.1)
+    time.sleep(1.0)  # inside the provisioner's sleep
+
+    started = time.monotonic()
+    driver.send_signal(signal.SIGTERM)
+    stdout, stderr = driver.communicate(timeout=60)
+
+    assert driver.returncode == 143, stdout + stderr
+    assert time.monotonic() - started < 30, "Terraform did not stop on the forwarded signal"
+    assert "interrupted by SIGTERM during terraform apply" in stdout
+    assert [item["Key"] for item in s3.list_objects_v2(Bucket=drill_bucket, Prefix=key)["Contents"]] == [key]
+    state = json.loads(s3.get_object(Bucket=drill_bucket, Key=key)["Body"].read())
+    assert [resource["type"] for resource in state["resources"]] == ["terraform_data"]
 
 
 def _free_port() -> int:

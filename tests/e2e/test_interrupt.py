@@ -1,0 +1,102 @@
+"""Row 2 of the fault matrix: Ctrl-C (SIGINT) to the orchestrator while Terraform applies.
+
+The signal reaches Terraform once, it stops cleanly and saves state, the lock is released, the
+ledger does not advance, the exit code is 130, and the next run converges. (SIGTERM takes the same
+path; tests/pipeline/test_terraform_faults.py proves it on a small root.)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.aws import Identity, Target
+from pipeline.ledger import Ledger
+from tests.e2e.conftest import Project, copy_project
+
+pytestmark = pytest.mark.e2e
+
+SERVICE = "drill"
+
+
+def add_drill_service(project: Project) -> None:
+    """A second service shaped like location, so its applies never disturb location's tests."""
+    folder = project.root / "services" / SERVICE
+    subprocess.run(["cp", "-r", str(project.root / "services" / "location"), str(folder)], check=True)
+    manifest = folder / "service.yaml"
+    manifest.write_text(manifest.read_text().replace("name: location", f"name: {SERVICE}"))
+
+
+def terraform_child(parent: int, verb: str) -> int | None:
+    """The pid of a `terraform <verb>` the orchestrator `parent` started in the drill root, if running."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        ppid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:"))
+        if ppid == parent and command[0].endswith(b"terraform") and command[1:2] == [verb.encode()] \
+                and cwd.endswith(f"services/{SERVICE}/infra"):
+            return int(entry.name)
+    return None
+
+
+def deploy_and_signal(project: Project, verb: str, signal_number: int, settle_s: float) -> subprocess.CompletedProcess[str]:
+    """Start a deploy, wait until it runs `terraform <verb>`, let it work `settle_s`, then signal it."""
+    process = subprocess.Popen(
+        [sys.executable, "deploy.py", "deploy", "--service", SERVICE], cwd=project.root, env=dict(os.environ),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )
+    deadline = time.monotonic() + 180
+    while terraform_child(process.pid, verb) is None:
+        assert process.poll() is None, f"the deploy ended before terraform {verb}: {process.communicate()}"
+        assert time.monotonic() < deadline, f"terraform {verb} never started"
+        time.sleep(0.05)
+    time.sleep(settle_s)
+    process.send_signal(signal_number)
+    stdout, stderr = process.communicate(timeout=180)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def state_objects(target: Target) -> list[str]:
+    s3 = target.client("s3", Identity.OPS)
+    listed = s3.list_objects_v2(Bucket=target.environment.state_bucket, Prefix=f"services/{SERVICE}/")
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+def test_an_interrupted_deploy_stops_terraform_cleanly_and_the_next_run_converges(
+    tmp_path: Path, local_target: Target
+) -> None:
+    project = copy_project(tmp_path / "repo")
+    add_drill_service(project)
+    state_key = f"services/{SERVICE}/infra/terraform.tfstate"
+
+    interrupted = deploy_and_signal(project, "apply", signal.SIGINT, settle_s=1.0)
+
+    assert interrupted.returncode == 130, interrupted.stdout + interrupted.stderr
+    assert "interrupted by SIGINT during terraform apply" in interrupted.stderr
+    assert "Traceback" not in interrupted.stderr
+    ledger = Ledger(local_target.for_service(SERVICE))
+    assert ledger.last_success(SERVICE) is None, "an interrupted deploy must not advance the ledger"
+    assert [entry.result for entry in ledger.executions(SERVICE)] == ["failed"]
+    assert state_objects(local_target) == [state_key], "state saved, lock released"
+
+    converged = project.deploy_py("deploy", "--service", SERVICE)
+
+    assert converged.returncode == 0, converged.stdout + converged.stderr
+    last = ledger.last_success(SERVICE)
+    assert last is not None and last.result == "succeeded"
+    assert [entry.result for entry in ledger.executions(SERVICE)] == ["failed", "succeeded"]
+    assert state_objects(local_target) == [state_key]
+    functions = local_target.client("lambda", Identity.OPS)
+    assert functions.get_alias(FunctionName=f"local-{SERVICE}-get_location", Name="live")["FunctionVersion"] != "$LATEST"
