@@ -29,6 +29,18 @@ help: ## Show this list of targets
 deploy: $(VENV)/.installed ## Test, package and deploy one service: make deploy SERVICE=location [ENV=local]
 	$(PY) deploy.py deploy --service "$(SERVICE)" --env $(ENV)
 
+.PHONY: deploy-changed
+deploy-changed: $(VENV)/.installed ## Deploy every service changed since its last successful deploy [ENV=local]
+	$(PY) deploy.py deploy --changed --env $(ENV)
+
+.PHONY: changed
+changed: $(VENV)/.installed ## List the services deploy-changed would deploy, with reasons [ENV=local]
+	$(PY) deploy.py changed --env $(ENV)
+
+.PHONY: history
+history: $(VENV)/.installed ## Show past pipeline executions [ENV=local] [SERVICE=name]
+	$(PY) deploy.py history --env $(ENV) $(if $(SERVICE),--service "$(SERVICE)")
+
 .PHONY: test
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite (starts its own emulator)
 	$(PY) -m pytest
@@ -44,3 +56,11 @@ emulator-stop: $(VENV)/.installed ## Stop the local AWS emulator (its state is i
 .PHONY: scan
 scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Scan modules/, ops/ and every service root with checkov (offline)
 	$(PY) deploy.py scan
+
+.PHONY: invoke
+invoke: $(VENV)/.installed ## Invoke a deployed function's live alias: make invoke SERVICE=location FUNCTION=get_location [EVENT=file.json]
+	$(PY) deploy.py invoke --service "$(SERVICE)" --function "$(FUNCTION)" $(if $(EVENT),--event "$(EVENT)") --env $(ENV)
+
+.PHONY: serve
+serve: $(VENV)/.installed ## Local API gateway on 127.0.0.1:4580 for every deployed service: curl localhost:4580/<service>/<path>
+	$(PY) deploy.py serve --env $(ENV)

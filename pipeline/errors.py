@@ -69,3 +69,19 @@ class StalePlan(PipelineError):
 
 class PartialApply(PipelineError):
     """An apply failed midway: some planned changes were made, others were not."""
+
+
+class GitError(PipelineError):
+    """A git reference that does not name a commit, or a repository git cannot read."""
+
+
+class DeployLocked(PipelineError):
+    """Another deploy of the same service holds its lock in the environment."""
+
+
+class InvocationError(PipelineError):
+    """A function could not be invoked: not deployed, or its event file is unreadable."""
+
+
+class GatewayError(PipelineError):
+    """The local API gateway (`deploy.py serve`) could not start."""

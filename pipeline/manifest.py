@@ -18,6 +18,7 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|ANY) /[A-Za-z0-9_{}/+.-]*$")
 _ACTION = re.compile(r"^dynamodb:[A-Za-z]+$")
+_FUNCTION_REF = re.compile(r"^[a-z][a-z0-9-]{0,30}\.[a-z][a-z0-9_]{0,30}$")  # service.function
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,21 @@ class Function:
     timeout_s: int = 10
     reserved_concurrency: int = 5
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    invokes: tuple[str, ...] = ()  # other services' functions (service.function) it may invoke
+    calls_apis: tuple[str, ...] = ()  # services whose IAM-authorised API it may call (execute-api:Invoke)
 
     @property
     def module(self) -> str:
         """The Python module holding the handler, e.g. location.get_location."""
         return self.handler.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """The event the verify stage sends to `function`'s `live` alias after a deploy."""
+
+    function: str
+    event: str  # JSON file, relative to the service folder
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ class Manifest:
     tables: dict[str, Table] = field(default_factory=dict)
     api: Api | None = None
     libs: tuple[str, ...] = ()  # shared packages under libs/<name>/<name>/ packaged with the service
+    smoke: Smoke | None = None
 
 
 class _Reader:
@@ -104,6 +116,12 @@ class _Reader:
             self.fail(f"'{self.where(key)}' must be a whole number from {low} to {high}, not {value!r}")
         return int(value)
 
+    def names(self, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and pattern.match(item) for item in value):
+            self.fail(f"'{self.where(key)}' must list {what}, not {value!r}")
+        return tuple(value)
+
     def mapping(self, key: str) -> dict[str, Any]:
         value = self.data.get(key, {})
         if not isinstance(value, dict):
@@ -116,7 +134,8 @@ class _Reader:
 
 def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table]) -> Function:
     reader = _Reader(source, f"functions.{name}", data)
-    reader.allow_only("handler", "route", "memory_mb", "timeout_s", "reserved_concurrency", "permissions")
+    reader.allow_only("handler", "route", "memory_mb", "timeout_s", "reserved_concurrency", "permissions",
+                      "invokes", "calls_apis")
     route = reader.text("route", _ROUTE) if "route" in reader.data else None
     permissions: dict[str, tuple[str, ...]] = {}
     for table, actions in reader.mapping("permissions").items():
@@ -135,13 +154,29 @@ def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table])
         timeout_s=reader.number("timeout_s", 10, 1, 900),
         reserved_concurrency=reader.number("reserved_concurrency", 5, 0, 1000),
         permissions=permissions,
+        invokes=reader.names("invokes", _FUNCTION_REF, "other services' functions as service.function"),
+        calls_apis=reader.names("calls_apis", _SERVICE_NAME, "service names"),
     )
+
+
+def _parse_smoke(source: str, data: Any, functions: dict[str, Function]) -> Smoke:
+    reader = _Reader(source, "smoke", data)
+    reader.allow_only("function", "event")
+    function = reader.text("function")
+    if function not in functions:
+        reader.fail(f"'smoke.function' names {function!r}, which 'functions' does not declare",
+                    f"use one of: {', '.join(functions)}")
+    event = reader.text("event")
+    if event.startswith("/") or ".." in event.split("/") or not event.endswith(".json"):
+        reader.fail(f"'smoke.event' must be a .json file inside the service folder, not {event!r}",
+                    "e.g. event: tests/smoke/get.json")
+    return Smoke(function=function, event=event)
 
 
 def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     """Check a loaded manifest. Raises ManifestError naming `source` and the offending field."""
     reader = _Reader(source, "", data)
-    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs")
+    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke")
     name = reader.text("name", _SERVICE_NAME)
     if name != folder_name:
         reader.fail(f"'name' is {name!r} but the folder is services/{folder_name}", "make them the same")
@@ -169,6 +204,7 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     libs = reader.data.get("libs", [])
     if not isinstance(libs, list) or not all(isinstance(lib, str) and _NAME.match(lib) for lib in libs):
         reader.fail("'libs' must list names of folders under libs/, like [observability]")
+    smoke = _parse_smoke(source, reader.data["smoke"], functions) if "smoke" in reader.data else None
     routed = [f.name for f in functions.values() if f.route]
     if routed and api is None:
         reader.fail(f"functions {', '.join(routed)} have routes but there is no 'api' section")
@@ -180,6 +216,7 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
         tables=tables,
         api=api,
         libs=tuple(libs),
+        smoke=smoke,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeline.aws import Identity, Target
 from pipeline.errors import StageFailed
+from pipeline.gateway import infra_variables
 from pipeline.ledger import LedgerEntry
 from pipeline.naming import function_name
 from pipeline.package import Artifact, PackageInputs, build, source_files
@@ -119,7 +120,7 @@ def deploy(
     """
     key, uploaded = _upload(target, service, artifact)
     variables = {"environment": target.environment.name, "region": target.environment.region,
-                 "artifact_bucket": target.environment.artifact_bucket}
+                 "artifact_bucket": target.environment.artifact_bucket, **infra_variables(target.environment)}
     manifest_file = service.folder / "service.yaml"
     current_hash = infra_hash(service.infra_dir, [manifest_file], variables)
     infra = None

@@ -6,9 +6,7 @@ import json
 import os
 import signal
 import subprocess
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -22,29 +20,33 @@ _FORWARDED = (signal.SIGINT, signal.SIGTERM)
 ERRORED_STATE = "errored.tfstate"  # what Terraform writes to its working dir when it cannot save state
 
 
-@contextmanager
-def _forwarding_signals(process: subprocess.Popen[str]) -> Iterator[list[int]]:
-    """While `process` runs, pass the first SIGINT/SIGTERM on as one SIGINT and remember it.
+# Terraform processes running now (any thread) and the stop signals this process received.
+_running: set[subprocess.Popen[str]] = set()
+_stop_signals: list[int] = []
 
-    Terraform stops gracefully on one interrupt (finishing in-flight calls, saving state, releasing
-    the lock) but exits at once on a second, so later signals are only remembered.
-    """
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received
-        return
 
-    def forward(signal_number: int, frame: FrameType | None) -> None:
-        if not received and process.poll() is None:
+def stop_signal() -> int | None:
+    """The first SIGINT/SIGTERM this process received, if any (no new Terraform run starts after it)."""
+    return _stop_signals[0] if _stop_signals else None
+
+
+def _on_stop_signal(signal_number: int, frame: FrameType | None) -> None:
+    running = tuple(_running)
+    first = not _stop_signals
+    _stop_signals.append(signal_number)
+    if running:
+        # Terraform stops gracefully on one interrupt (in-flight calls finish, state is saved, the
+        # lock released) but exits at once on a second, so it gets exactly one.
+        for process in running if first else ():
             process.send_signal(signal.SIGINT)
-        received.append(signal_number)
+        return
+    raise KeyboardInterrupt
 
-    previous = {number: signal.signal(number, forward) for number in _FORWARDED}
-    try:
-        yield received
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+
+def install_stop_handler() -> None:
+    """Route SIGINT and SIGTERM through Terraform's graceful stop; call once, from the main thread."""
+    for number in _FORWARDED:
+        signal.signal(number, _on_stop_signal)
 
 
 @dataclass(frozen=True)
@@ -74,20 +76,24 @@ class Terraform:
     def run(self, args: Sequence[str], ok_codes: Sequence[int] = (0,)) -> subprocess.CompletedProcess[str]:
         """Run `terraform <args>` in the root. Raises TerraformError with the diagnostics on failure."""
         command = [self.toolchain.binary, *args]
+        if stop_signal() is not None:
+            raise self._interrupted(args[0], "before it started")
         # A session of its own: a terminal's Ctrl-C reaches only us, and we pass on exactly one.
         process = subprocess.Popen(command, cwd=self.root, env=self._env, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-        with _forwarding_signals(process) as received:
+        _running.add(process)
+        try:
             stdout, stderr = process.communicate()
+        except KeyboardInterrupt:
+            # Ctrl-C without the stop handler installed: still stop Terraform gracefully first.
+            _stop_signals.append(signal.SIGINT)
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate()
+        finally:
+            _running.discard(process)
         result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-        if received:
-            name = signal.Signals(received[0]).name
-            raise Interrupted(
-                received[0],
-                f"interrupted by {name} during terraform {args[0]} in {self._relative_root()}; "
-                "Terraform stopped cleanly, saved its state and released its lock",
-                "run the same command again: it plans from the saved state and converges",
-            )
+        if stop_signal() is not None:
+            raise self._interrupted(args[0], "Terraform stopped cleanly, saved its state and released its lock")
         if result.returncode not in ok_codes:
             tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-_DIAGNOSTIC_LINES:])
             raise TerraformError(
@@ -95,6 +101,14 @@ class Terraform:
                 "fix the error above and run the same command again",
             )
         return result
+
+    def _interrupted(self, verb: str, what_happened: str) -> Interrupted:
+        number = stop_signal() or signal.SIGINT
+        return Interrupted(
+            number,
+            f"interrupted by {signal.Signals(number).name} during terraform {verb} in {self._relative_root()}; {what_happened}",
+            "run the same command again: it plans from the saved state and converges",
+        )
 
     def _relative_root(self) -> str:
         try:

@@ -57,5 +57,5 @@ def test_a_careless_function_and_api_are_reported(tmp_path: Path) -> None:
           name   = "$default"
         }
     """))
-    failed = {finding.check_id for finding in run_scan([tmp_path]).failed}
+    failed = {finding.check_id for finding in run_scan([tmp_path / "main.tf"]).failed}
     assert {"CKV_AWS_115", "CKV_AWS_50", "CKV_AWS_45", "CKV2_SVC_1"} <= failed, sorted(failed)

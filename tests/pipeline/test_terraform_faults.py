@@ -110,9 +110,10 @@ SIGTERM_DRIVER = """
 import json, sys
 from pathlib import Path
 from pipeline.errors import Interrupted
-from pipeline.terraform import Terraform
+from pipeline.terraform import Terraform, install_stop_handler
 from pipeline.toolchain import ensure_toolchain
 
+install_stop_handler()
 root, backend, env = Path(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
 terraform = Terraform(ensure_toolchain(), root, root.parent / "data", env)
 terraform.init(backend)
