@@ -271,6 +271,27 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_drift(args: argparse.Namespace) -> int:
+    from pipeline.drift import check_drift
+    from pipeline.services import service_names
+
+    drifted = []
+    for name in args.service or service_names():
+        report = check_drift(name, args.env, reconcile=args.reconcile)
+        if not report.deployed:
+            print(f"{name}: not deployed to {args.env}, nothing to compare")
+        elif not report.drifted:
+            print(f"{name}: no drift")
+        for line in report.drifted:
+            print(f"{name}: {'reconciled' if report.reconciled else 'drift'} {line}")
+        if report.drifted and not report.reconciled:
+            drifted.append(name)
+    if drifted:
+        print(f"hint: review the above, then put Terraform's settings back: python deploy.py drift --reconcile "
+              f"--env {args.env} {' '.join(f'--service {name}' for name in drifted)}", file=sys.stderr)
+    return EXIT_FAILED if drifted else EXIT_OK
+
+
 def cmd_state(args: argparse.Namespace) -> int:
     from pipeline.recovery import push_unsaved_state
 
@@ -328,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="checkov over modules/, ops/ and every service root (offline)")
     scan.set_defaults(handler=cmd_scan)
+
+    drift = commands.add_parser("drift", help="show (or --reconcile) changes made outside Terraform; exit 1 on drift")
+    drift.add_argument("--service", action="append", help="service name; repeat for several (default: every service)")
+    drift.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    drift.add_argument("--reconcile", action="store_true", help="apply the reviewed plan that puts Terraform's settings back")
+    drift.set_defaults(handler=cmd_drift)
 
     state = commands.add_parser("state", help="push a state an interrupted apply could not save")
     state.add_argument("action", choices=("push",))

@@ -85,3 +85,11 @@ class InvocationError(PipelineError):
 
 class GatewayError(PipelineError):
     """The local API gateway (`deploy.py serve`) could not start."""
+
+
+class DriftDetected(PipelineError):
+    """Deployed resources were changed outside Terraform."""
+
+
+class PreflightFailed(PipelineError):
+    """The environment is not safe to deploy to: unreachable, unversioned state, or locking off."""

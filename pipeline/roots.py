@@ -97,13 +97,13 @@ def plan_and_apply(
         if plan.has_changes and review is not None:
             review(terraform.show_json(plan.path))
         if plan.has_changes:
-            _apply_or_report(terraform, plan.path)
+            apply_or_report(terraform, plan.path)
     finally:
         plan.path.unlink(missing_ok=True)
     return ApplyResult(changed=plan.has_changes, plan_sha256=plan_sha256)
 
 
-def _apply_or_report(terraform: Terraform, plan_file: Path) -> None:
+def apply_or_report(terraform: Terraform, plan_file: Path) -> None:
     """Apply the plan; if a plain error stops it midway, say which planned changes landed."""
     try:
         terraform.apply(plan_file)

@@ -21,6 +21,8 @@ from pipeline.guard import guard_root
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.locks import LockHolder, service_lock
 from pipeline.paths import artifact_cache_dir
+from pipeline.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
+from pipeline.roots import s3_backend
 from pipeline.services import load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.toolchain import ensure_toolchain
@@ -104,8 +106,12 @@ def deploy_service(
             target = connect(environment).for_service(name)
             if target.emulator_started:
                 reporter.note(name, f"started the local AWS emulator at {target.endpoint}")
+            if forget_reset_emulator(target, reach_state_bucket(target)):
+                reporter.note(name, "the local emulator was reset (it keeps everything in memory): "
+                                    "bootstrapping again, and every service deploys as new")
             for root in ensure_foundations(target, toolchain, service):
                 reporter.note(name, f"applied {root} as ops (local environment only)")
+            check_state_safety(target, s3_backend(target, service.infra_dir))
         ledger = Ledger(target)
 
         def waiting(holder: LockHolder) -> None:

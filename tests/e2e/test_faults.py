@@ -1,8 +1,11 @@
-"""Row 2 of the fault matrix: Ctrl-C (SIGINT) to the orchestrator while Terraform applies.
+"""Fault-matrix rows that need a whole deploy, on a `drill` service of their own.
 
-The signal reaches Terraform once, it stops cleanly and saves state, the lock is released, the
-ledger does not advance, the exit code is 130, and the next run converges. (SIGTERM takes the same
-path; tests/pipeline/test_terraform_faults.py proves it on a small root.)
+Row 2: Ctrl-C (SIGINT) to the orchestrator while Terraform applies. The signal reaches Terraform
+once, it stops cleanly and saves state, the lock is released, the ledger does not advance, the exit
+code is 130, and the next run converges. (SIGTERM takes the same path; tests/pipeline/
+test_terraform_faults.py proves it on a small root.)
+Row 6: a function reconfigured outside Terraform is reported by `drift`, the code-only path refuses
+to ship over it, and `drift --reconcile` puts Terraform's settings back.
 """
 
 from __future__ import annotations
@@ -74,11 +77,32 @@ def state_objects(target: Target) -> list[str]:
     return sorted(item["Key"] for item in listed.get("Contents", []))
 
 
-def test_an_interrupted_deploy_stops_terraform_cleanly_and_the_next_run_converges(
-    tmp_path: Path, local_target: Target
-) -> None:
-    project = copy_project(tmp_path / "repo")
+@pytest.fixture(scope="module")
+def drill(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> Project:
+    project = copy_project(tmp_path_factory.mktemp("drill") / "repo")
     add_drill_service(project)
+    return project
+
+
+@pytest.fixture(scope="module")
+def deployed_drill(drill: Project, local_target: Target) -> Project:
+    """The drill service deployed (by the interrupt test's converging run when it ran first)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        deployed = Ledger(local_target.for_service(SERVICE)).last_success(SERVICE) is not None
+    except ClientError:  # nothing bootstrapped yet
+        deployed = False
+    if not deployed:
+        result = drill.deploy_py("deploy", "--service", SERVICE)
+        assert result.returncode == 0, result.stdout + result.stderr
+    return drill
+
+
+def test_an_interrupted_deploy_stops_terraform_cleanly_and_the_next_run_converges(
+    drill: Project, local_target: Target
+) -> None:
+    project = drill
     state_key = f"services/{SERVICE}/infra/terraform.tfstate"
 
     interrupted = deploy_and_signal(project, "apply", signal.SIGINT, settle_s=1.0)
@@ -100,3 +124,35 @@ def test_an_interrupted_deploy_stops_terraform_cleanly_and_the_next_run_converge
     assert state_objects(local_target) == [state_key]
     functions = local_target.client("lambda", Identity.OPS)
     assert functions.get_alias(FunctionName=f"local-{SERVICE}-get_location", Name="live")["FunctionVersion"] != "$LATEST"
+
+
+def test_drift_is_reported_blocks_the_code_path_and_reconciles(deployed_drill: Project, local_target: Target) -> None:
+    functions = local_target.client("lambda", Identity.OPS)
+    name = f"local-{SERVICE}-get_location"
+    live_before = functions.get_alias(FunctionName=name, Name="live")["FunctionVersion"]
+    functions.update_function_configuration(FunctionName=name, MemorySize=512)
+    functions.get_waiter("function_updated_v2").wait(FunctionName=name)
+
+    found = deployed_drill.deploy_py("drift", "--service", SERVICE)
+
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert 'drift module.service.module.function["get_location"].aws_lambda_function.this: memory_size' in found.stdout
+    assert "--reconcile" in found.stderr
+
+    handler = deployed_drill.root / "services" / SERVICE / "src" / "location" / "get_location.py"
+    handler.write_text(handler.read_text() + "\n# a code-only change\n")
+    refused = deployed_drill.deploy_py("deploy", "--service", SERVICE)
+
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert f"{name}: memory_size: state 256, live 512" in refused.stderr
+    assert "drift --service drill" in refused.stderr
+    assert functions.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == live_before
+
+    reconciled = deployed_drill.deploy_py("drift", "--service", SERVICE, "--reconcile")
+
+    assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
+    assert "reconciled" in reconciled.stdout
+    assert functions.get_function_configuration(FunctionName=name)["MemorySize"] == 256
+    shipped = deployed_drill.deploy_py("deploy", "--service", SERVICE)
+    assert shipped.returncode == 0, shipped.stdout + shipped.stderr
+    assert functions.get_alias(FunctionName=name, Name="live")["FunctionVersion"] != live_before
