@@ -18,6 +18,7 @@ from pipeline.naming import function_name
 from pipeline.package import Artifact, PackageInputs, build, source_files
 from pipeline.plan_policy import plan_guard
 from pipeline.roots import ApplyResult, infra_hash, plan_and_apply, s3_backend, state_key, terraform_for
+from pipeline.sbom import sbom_json, sbom_key
 from pipeline.services import Service
 from pipeline.toolchain import Toolchain
 
@@ -86,6 +87,9 @@ def _upload(target: Target, service: Service, artifact: Artifact) -> tuple[str, 
         s3.head_object(Bucket=bucket, Key=key)
         return key, False
     except ClientError:
+        # The SBOM goes first: wherever an artifact is, its bill of materials is beside it.
+        sbom = sbom_json(service.name, artifact.path, artifact.sha256).encode()
+        s3.put_object(Bucket=bucket, Key=sbom_key(key), Body=sbom, ContentType="application/vnd.cyclonedx+json")
         s3.upload_file(str(artifact.path), bucket, key)
         return key, True
 

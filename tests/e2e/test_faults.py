@@ -10,6 +10,7 @@ to ship over it, and `drift --reconcile` puts Terraform's settings back.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -26,6 +27,13 @@ from tests.e2e.conftest import Project, copy_project
 pytestmark = pytest.mark.e2e
 
 SERVICE = "drill"
+TRANSCRIPTS: list[str] = []  # every CLI output of this module, searched for secrets at the end
+
+
+def run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
+    result = project.deploy_py(*args)
+    TRANSCRIPTS.append(result.stdout + result.stderr)
+    return result
 
 
 def add_drill_service(project: Project) -> None:
@@ -68,6 +76,7 @@ def deploy_and_signal(project: Project, verb: str, signal_number: int, settle_s:
     time.sleep(settle_s)
     process.send_signal(signal_number)
     stdout, stderr = process.communicate(timeout=180)
+    TRANSCRIPTS.append(stdout + stderr)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
@@ -94,7 +103,7 @@ def deployed_drill(drill: Project, local_target: Target) -> Project:
     except ClientError:  # nothing bootstrapped yet
         deployed = False
     if not deployed:
-        result = drill.deploy_py("deploy", "--service", SERVICE)
+        result = run(drill, "deploy", "--service", SERVICE)
         assert result.returncode == 0, result.stdout + result.stderr
     return drill
 
@@ -115,7 +124,7 @@ def test_an_interrupted_deploy_stops_terraform_cleanly_and_the_next_run_converge
     assert [entry.result for entry in ledger.executions(SERVICE)] == ["failed"]
     assert state_objects(local_target) == [state_key], "state saved, lock released"
 
-    converged = project.deploy_py("deploy", "--service", SERVICE)
+    converged = run(project, "deploy", "--service", SERVICE)
 
     assert converged.returncode == 0, converged.stdout + converged.stderr
     last = ledger.last_success(SERVICE)
@@ -133,7 +142,7 @@ def test_drift_is_reported_blocks_the_code_path_and_reconciles(deployed_drill: P
     functions.update_function_configuration(FunctionName=name, MemorySize=512)
     functions.get_waiter("function_updated_v2").wait(FunctionName=name)
 
-    found = deployed_drill.deploy_py("drift", "--service", SERVICE)
+    found = run(deployed_drill, "drift", "--service", SERVICE)
 
     assert found.returncode == 1, found.stdout + found.stderr
     assert 'drift module.service.module.function["get_location"].aws_lambda_function.this: memory_size' in found.stdout
@@ -141,18 +150,42 @@ def test_drift_is_reported_blocks_the_code_path_and_reconciles(deployed_drill: P
 
     handler = deployed_drill.root / "services" / SERVICE / "src" / "location" / "get_location.py"
     handler.write_text(handler.read_text() + "\n# a code-only change\n")
-    refused = deployed_drill.deploy_py("deploy", "--service", SERVICE)
+    refused = run(deployed_drill, "deploy", "--service", SERVICE)
 
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert f"{name}: memory_size: state 256, live 512" in refused.stderr
     assert "drift --service drill" in refused.stderr
     assert functions.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == live_before
 
-    reconciled = deployed_drill.deploy_py("drift", "--service", SERVICE, "--reconcile")
+    reconciled = run(deployed_drill, "drift", "--service", SERVICE, "--reconcile")
 
     assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
     assert "reconciled" in reconciled.stdout
     assert functions.get_function_configuration(FunctionName=name)["MemorySize"] == 256
-    shipped = deployed_drill.deploy_py("deploy", "--service", SERVICE)
+    shipped = run(deployed_drill, "deploy", "--service", SERVICE)
     assert shipped.returncode == 0, shipped.stdout + shipped.stderr
     assert functions.get_alias(FunctionName=name, Name="live")["FunctionVersion"] != live_before
+    last = Ledger(local_target.for_service(SERVICE)).last_success(SERVICE)
+    assert last is not None
+    sbom = local_target.client("s3", Identity.OPS).get_object(
+        Bucket=local_target.environment.artifact_bucket, Key=f"services/{SERVICE}/{last.artifact_sha256}.cdx.json")
+    assert json.loads(sbom["Body"].read())["metadata"]["component"]["hashes"][0]["content"] == last.artifact_sha256
+
+
+def test_no_secret_appears_in_output_logs_or_the_ledger(deployed_drill: Project, local_target: Target) -> None:
+    from pipeline import emulator
+    from pipeline.paths import local_dir
+
+    secret = emulator.ops_credentials().secret_access_key
+    s3 = local_target.client("s3", Identity.OPS)
+    bucket = local_target.environment.artifact_bucket
+    ledger_objects = [
+        s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode()
+        for item in s3.list_objects_v2(Bucket=bucket, Prefix=f"ledger/{SERVICE}/").get("Contents", [])
+    ]
+    logs = [path.read_text(errors="replace") for path in local_dir().rglob("*.log")]
+    plans_and_inputs = [path.read_text(errors="replace") for path in local_dir().rglob("*.tfvars.json")]
+    searched = [*TRANSCRIPTS, *ledger_objects, *logs, *plans_and_inputs]
+
+    assert TRANSCRIPTS and ledger_objects, "nothing was searched"
+    assert not [text[:200] for text in searched if secret in text]
