@@ -17,10 +17,13 @@ from pipeline.aws import connect
 from pipeline.bootstrap import ensure_foundations
 from pipeline.environments import get_environment
 from pipeline.errors import PipelineError
+from pipeline.guard import guard_root
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.locks import LockHolder, service_lock
 from pipeline.paths import artifact_cache_dir
 from pipeline.permissions import require_grants, scan_permissions
+from pipeline.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
+from pipeline.roots import s3_backend
 from pipeline.services import Service, load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.toolchain import ensure_toolchain
@@ -92,6 +95,7 @@ def deploy_service(
     stages = _Stages(name, reporter)
     ledger: Ledger | None = None
     try:
+        guard_root(service.infra_dir)
         stages.run("test", lambda: _test(service, reporter), lambda summary: summary)
         artifact, cached = stages.run(
             "package",
@@ -104,8 +108,12 @@ def deploy_service(
             target = connect(environment).for_service(name)
             if target.emulator_started:
                 reporter.note(name, f"started the local AWS emulator at {target.endpoint}")
+            if forget_reset_emulator(target, reach_state_bucket(target)):
+                reporter.note(name, "the local emulator was reset (it keeps everything in memory): "
+                                    "bootstrapping again, and every service deploys as new")
             for root in ensure_foundations(target, toolchain, service):
                 reporter.note(name, f"applied {root} as ops (local environment only)")
+            check_state_safety(target, s3_backend(target, service.infra_dir))
         ledger = Ledger(target)
 
         def waiting(holder: LockHolder) -> None:
