@@ -95,9 +95,9 @@ class Ledger:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=b"")
         # Older heads go after the new one is in place; a reader seeing both takes the newest.
         listing = self._s3.list_objects_v2(Bucket=self._bucket, Prefix=f"{HEADS_PREFIX}/{entry.service}.")
-        stale = [{"Key": item["Key"]} for item in listing.get("Contents", []) if item["Key"] < key]
-        if stale:
-            self._s3.delete_objects(Bucket=self._bucket, Delete={"Objects": stale})
+        for item in listing.get("Contents", []):
+            if item["Key"] < key:  # one at a time: DeleteObject is what the deployer is granted
+                self._s3.delete_object(Bucket=self._bucket, Key=item["Key"])
 
     def heads(self) -> dict[str, LedgerHead]:
         """Every service's last successful deploy origin; {} before the first deploy.
