@@ -26,7 +26,7 @@ data "aws_iam_policy_document" "permissions" {
     resources = [
       "arn:${local.partition}:s3:::${var.artifact_bucket}/services/${var.service}/*",
       "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger/${var.service}/*",
-      "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger-heads/${var.service}/*",
+      "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger-heads/${var.service}.*",
       "arn:${local.partition}:s3:::${var.artifact_bucket}/locks/${var.service}.json",
     ]
   }
@@ -36,6 +36,13 @@ data "aws_iam_policy_document" "permissions" {
     sid       = "OwnState"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["arn:${local.partition}:s3:::${var.state_bucket}/services/${var.service}/infra/terraform.tfstate*"]
+  }
+
+  # The pipeline refuses to deploy onto a state bucket without versioning: it reads the setting.
+  statement {
+    sid       = "CheckStateBucketVersioning"
+    actions   = ["s3:GetBucketVersioning"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
   }
 
   # Listing reads key names only; a prefix Condition would narrow it in AWS, but the emulator
