@@ -89,15 +89,19 @@ def bodiless_requests_are_signed_without_a_body() -> None:
     IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
 
 
+# moto's name for a request -> the action AWS authorises it as.
+_AWS_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction", "s3:HeadBucket": "s3:ListBucket"}
+
+
 def actions_are_named_as_in_aws_policies() -> None:
-    """Authorise API Gateway as `apigateway:<HTTP method>`, CloudWatch as `cloudwatch:<operation>`
-    and Lambda's Invoke as `lambda:InvokeFunction`.
+    """Authorise API Gateway as `apigateway:<HTTP method>`, CloudWatch as `cloudwatch:<operation>`,
+    Lambda's Invoke as `lambda:InvokeFunction` and S3's HeadBucket as `s3:ListBucket`.
 
     moto names a request's action `<signing name>:<operation>`, which no real policy grants for
     these: AWS authorises API Gateway management by method (`apigateway:POST`) on the resource
     path, CloudWatch signs as `monitoring` but its actions are `cloudwatch:*`, and the Invoke
-    operation's action is `lambda:InvokeFunction`. Policies written for AWS would otherwise deny
-    every API, alarm and invoke request.
+    operation's action is `lambda:InvokeFunction`, HeadBucket's is `s3:ListBucket`. Policies
+    written for AWS would otherwise deny every API, alarm, invoke and bucket-exists request.
     """
     from moto.iam.access_control import IAMRequestBase
 
@@ -109,8 +113,8 @@ def actions_are_named_as_in_aws_policies() -> None:
             self._action = f"apigateway:{self._method}"
         elif self._service == "monitoring":
             self._action = "cloudwatch:" + self._action.split(":", 1)[1]
-        elif self._action == "lambda:Invoke":
-            self._action = "lambda:InvokeFunction"
+        elif self._action in _AWS_ACTION_NAMES:
+            self._action = _AWS_ACTION_NAMES[self._action]
 
     IAMRequestBase.__init__ = init  # type: ignore[method-assign]
 

@@ -38,6 +38,13 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:s3:::${var.state_bucket}/services/${var.service}/infra/terraform.tfstate*"]
   }
 
+  # The pipeline refuses to deploy onto a state bucket without versioning: it reads the setting.
+  statement {
+    sid       = "CheckStateBucketVersioning"
+    actions   = ["s3:GetBucketVersioning"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
+  }
+
   # Listing reads key names only; a prefix Condition would narrow it in AWS, but the emulator
   # denies statements with Conditions it cannot evaluate.
   statement {
