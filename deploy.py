@@ -7,12 +7,23 @@ Exit codes: 0 ok, 1 a pipeline error (one line plus a hint), 2 usage, 3 a bug, 1
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import threading
 import traceback
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import PipelineError
+from pipeline.errors import Interrupted, PipelineError
 from pipeline.ledger import StageRecord
+
+if TYPE_CHECKING:
+    from pipeline.changes import ChangeReport
+    from pipeline.ledger import LedgerEntry
+    from pipeline.orchestrate import PipelineResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -31,13 +42,163 @@ class LineReporter:
         print(f"[{service}] {message}", flush=True)
 
 
-def cmd_deploy(args: argparse.Namespace) -> int:
-    from pipeline.run import deploy_service
+class SilentReporter:
+    """For --json: progress is not printed, the result is."""
 
-    execution = deploy_service(args.service, args.env, LineReporter())
-    total = execution.finished_at - execution.started_at
-    print(f"{execution.service}: deployed to {execution.environment} in {total:.1f}s "
-          f"(execution {execution.execution_id}, artifact {execution.artifact_sha256[:12]})")
+    def stage_started(self, service: str, stage: str) -> None: ...
+    def stage_finished(self, service: str, record: StageRecord) -> None: ...
+    def note(self, service: str, message: str) -> None: ...
+
+
+class TableReporter:
+    """A live table on a terminal: one row per service, one column per stage."""
+
+    def __init__(self, services: Sequence[str]) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        from pipeline.run import STAGES
+
+        self._stages = STAGES
+        self._cells: dict[str, dict[str, str]] = {name: dict.fromkeys(STAGES, "[dim]waiting[/]") for name in services}
+        self._guard = threading.Lock()
+        self._live = Live(self._table(), console=Console(), refresh_per_second=8)
+
+    def _table(self) -> Any:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False)
+        table.add_column("service", style="bold")
+        for stage in self._stages:
+            table.add_column(stage)
+        for service, cells in self._cells.items():
+            table.add_row(service, *cells.values())
+        return table
+
+    def _set(self, service: str, stage: str, text: str) -> None:
+        with self._guard:
+            self._cells[service][stage] = text
+            self._live.update(self._table())
+
+    def __enter__(self) -> TableReporter:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.stop()
+
+    def stage_started(self, service: str, stage: str) -> None:
+        self._set(service, stage, "[yellow]running[/]")
+
+    def stage_finished(self, service: str, record: StageRecord) -> None:
+        style = {"succeeded": "green", "failed": "red"}.get(record.status, "dim")
+        self._set(service, record.name, f"[{style}]{record.status} {record.seconds:.1f}s[/]")
+
+    def note(self, service: str, message: str) -> None:
+        self._live.console.print(f"[{service}] {message}", markup=False, highlight=False)
+
+
+def _wants_table(args: argparse.Namespace) -> bool:
+    return not args.json and sys.stdout.isatty() and os.environ.get("CI", "").lower() != "true"
+
+
+def _print_report(report: ChangeReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({
+            "services": [{"service": item.service, "reasons": list(item.reasons)} for item in report.services],
+            "ops_review": list(report.ops_review),
+            "deleted": list(report.deleted),
+        }, indent=2))
+        return
+    for item in report.services:
+        print(f"{item.service}:")
+        for reason in item.reasons:
+            print(f"  - {reason}")
+    if not report.services:
+        print("no services to deploy")
+    for path in report.ops_review:
+        print(f"needs ops review (not deployed): {path}")
+    for name in report.deleted:
+        print(f"deleted service (reported, nothing destroyed): {name}")
+
+
+def cmd_changed(args: argparse.Namespace) -> int:
+    if args.since:
+        from pipeline.selection import changes_since
+
+        report = changes_since(args.since)
+    else:
+        from pipeline.orchestrate import changed_in_environment
+
+        report = changed_in_environment(args.env)
+    _print_report(report, args.json)
+    return EXIT_OK
+
+
+def _print_results(results: list[PipelineResult], as_json: bool) -> int:
+    failed = [result for result in results if not result.succeeded]
+    if as_json:
+        print(json.dumps([
+            {"service": r.service, "succeeded": r.succeeded, "error": r.error,
+             "execution": asdict(r.execution) if r.execution else None}
+            for r in results
+        ], indent=2))
+    for result in results:
+        execution = result.execution
+        if execution is not None and not as_json:
+            total = execution.finished_at - execution.started_at
+            print(f"{execution.service}: deployed to {execution.environment} in {total:.1f}s "
+                  f"(execution {execution.execution_id}, artifact {execution.artifact_sha256[:12]})")
+    for result in failed:
+        print(f"error: {result.service}: {result.error}", file=sys.stderr)
+        if result.hint:
+            print(f"hint: {result.hint}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} of {len(results)} pipelines failed: {', '.join(r.service for r in failed)}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from pipeline.orchestrate import changed_in_environment, deploy_services, require_committed
+
+    names: list[str] = list(dict.fromkeys(args.service or []))
+    if args.changed:
+        report = changed_in_environment(args.env)
+        if not args.json:
+            _print_report(report, as_json=False)
+        names = [item.service for item in report.services]
+        require_committed(names)
+        if not names:
+            if args.json:
+                print("[]")
+            return EXIT_OK
+    if _wants_table(args):
+        with TableReporter(names) as table:
+            results = deploy_services(names, args.env, table, args.jobs)
+    else:
+        reporter = SilentReporter() if args.json else LineReporter()
+        results = deploy_services(names, args.env, reporter, args.jobs)
+    return _print_results(results, args.json)
+
+
+def _history_row(entry: LedgerEntry) -> str:
+    stages = "  ".join(f"{stage.name}:{stage.status}({stage.seconds:.1f}s)" for stage in entry.stages)
+    origin = (entry.commit[:10] or "no-commit") + ("" if entry.from_commit else "+uncommitted")
+    return (f"{entry.execution_id}  {entry.service:<16} {entry.environment:<6} {origin:<23} "
+            f"{entry.result:<9} {entry.artifact_sha256[:12] or '-':<12}  {stages}")
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from pipeline.ledger import Ledger
+    from pipeline.orchestrate import environment_target
+
+    entries = Ledger(environment_target(args.env)).executions(args.service)
+    if args.json:
+        print(json.dumps([asdict(entry) for entry in entries], indent=2))
+    elif not entries:
+        print("no executions recorded")
+    for entry in [] if args.json else entries:
+        print(_history_row(entry))
     return EXIT_OK
 
 
@@ -116,15 +277,93 @@ def cmd_toolchain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_iam(args: argparse.Namespace) -> int:
+    from pipeline import iam_review
+    from pipeline.aws import connect
+    from pipeline.environments import get_environment
+    from pipeline.toolchain import ensure_toolchain
+
+    target = connect(get_environment(args.env))
+    toolchain = ensure_toolchain()
+    if args.action == "plan":
+        planned = iam_review.plan(target, toolchain)
+        for root in planned.applied_roots:
+            print(f"applied {root} as ops (local environment only)")
+        print(f"IAM changes planned for {args.env}:")
+        print("\n".join(f"  {line}" for line in planned.summary.lines()))
+        print(f"saved plan: {planned.plan_file}")
+        print(f"review it, then: make iam-apply ENV={args.env}")
+    else:
+        applied = iam_review.apply(target, toolchain)
+        print(f"applied the reviewed ops/iam plan to {args.env}:")
+        print("\n".join(f"  {line}" for line in applied.lines()))
+    return EXIT_OK
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from pipeline.scan import scan_files, scan_project
+
+    report = scan_project()
+    print(f"checkov: {len(scan_files())} files clean; {len(report.passed)} checks passed, "
+          f"{len(report.skipped)} suppressed inline with a reason")
+    return EXIT_OK
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from pipeline.drift import check_drift
+    from pipeline.services import service_names
+
+    drifted = []
+    for name in args.service or service_names():
+        report = check_drift(name, args.env, reconcile=args.reconcile)
+        if not report.deployed:
+            print(f"{name}: not deployed to {args.env}, nothing to compare")
+        elif not report.drifted:
+            print(f"{name}: no drift")
+        for line in report.drifted:
+            print(f"{name}: {'reconciled' if report.reconciled else 'drift'} {line}")
+        if report.drifted and not report.reconciled:
+            drifted.append(name)
+    if drifted:
+        print(f"hint: review the above, then put Terraform's settings back: python deploy.py drift --reconcile "
+              f"--env {args.env} {' '.join(f'--service {name}' for name in drifted)}", file=sys.stderr)
+    return EXIT_FAILED if drifted else EXIT_OK
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    from pipeline.recovery import push_unsaved_state
+
+    pushed = push_unsaved_state(args.service, args.env)
+    print(f"pushed {pushed} to {args.service}'s backend in {args.env}" if pushed else
+          f"{args.service} has no unsaved state in {args.env}: nothing to push")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deploy.py", description="Test, package and deploy services.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    deploy = commands.add_parser("deploy", help="run a service through test, package and deploy")
-    deploy.add_argument("--service", required=True, help="service name (a folder under services/)")
+    deploy = commands.add_parser("deploy", help="run services through test, package, deploy and verify")
+    chosen = deploy.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--service", action="append", help="service name (a folder under services/); repeatable")
+    chosen.add_argument("--changed", action="store_true", help="every service changed since its last successful deploy")
     deploy.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    deploy.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pipelines run at once (default: cores)")
+    deploy.add_argument("--json", action="store_true", help="print the executions as JSON instead of progress")
     deploy.set_defaults(handler=cmd_deploy)
+
+    changed = commands.add_parser("changed", help="list the services a deploy --changed would deploy, and why")
+    changed.add_argument("--env", default="local", help="environment whose ledger gives each service's base")
+    changed.add_argument("--since", help="compare every service with this commit instead of the ledger")
+    changed.add_argument("--json", action="store_true", help="print one JSON object")
+    changed.set_defaults(handler=cmd_changed)
+
+    history = commands.add_parser("history", help="past pipeline executions from the environment's ledger")
+    history.add_argument("--service", help="only this service")
+    history.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    history.add_argument("--json", action="store_true", help="print the executions as JSON")
+    history.set_defaults(handler=cmd_history)
 
     emulator = commands.add_parser("emulator", help="start, stop or show the local AWS emulator")
     emulator.add_argument("action", choices=("start", "stop", "status"))
@@ -147,28 +386,56 @@ def build_parser() -> argparse.ArgumentParser:
     new_service.add_argument("--description", help="one line for the manifest")
     new_service.set_defaults(handler=cmd_new_service)
 
+    iam = commands.add_parser("iam", help="ops: plan ops/iam with a summary of IAM changes, or apply the reviewed plan")
+    iam.add_argument("action", choices=("plan", "apply"))
+    iam.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    iam.set_defaults(handler=cmd_iam)
+
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))
     toolchain.set_defaults(handler=cmd_toolchain)
+
+    scan = commands.add_parser("scan", help="checkov over modules/, ops/ and every service root (offline)")
+    scan.set_defaults(handler=cmd_scan)
+
+    drift = commands.add_parser("drift", help="show (or --reconcile) changes made outside Terraform; exit 1 on drift")
+    drift.add_argument("--service", action="append", help="service name; repeat for several (default: every service)")
+    drift.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    drift.add_argument("--reconcile", action="store_true", help="apply the reviewed plan that puts Terraform's settings back")
+    drift.set_defaults(handler=cmd_drift)
+
+    state = commands.add_parser("state", help="push a state an interrupted apply could not save")
+    state.add_argument("action", choices=("push",))
+    state.add_argument("--service", required=True, help="service name (a folder under services/)")
+    state.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    state.set_defaults(handler=cmd_state)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.terraform import install_stop_handler, stop_signal
+
+    install_stop_handler()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit:
         return int(exit.code or 0)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        stopped = stop_signal()
+        return 128 + stopped if stopped is not None else code
     except PipelineError as err:
         print(f"error: {err.message}", file=sys.stderr)
         if err.hint:
             print(f"hint: {err.hint}", file=sys.stderr)
-        return EXIT_FAILED
+        if args.debug:
+            traceback.print_exc()
+        return 128 + err.signal_number if isinstance(err, Interrupted) else EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        stopped = stop_signal()
+        return 128 + stopped if stopped is not None else EXIT_INTERRUPTED
     except Exception:
         if args.debug:
             traceback.print_exc()
