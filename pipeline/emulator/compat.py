@@ -78,7 +78,7 @@ def bodiless_requests_are_signed_without_a_body() -> None:
 
     def create_aws_request(self: Any) -> Any:
         if self._method in ("GET", "HEAD", "DELETE") and not self._body:
-            self._data = b""
+            self._data = ""  # str, as moto compares it with str when it reports AccessDenied
         return original(self)
 
     IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]

@@ -27,6 +27,8 @@ data "aws_iam_policy_document" "permissions" {
       "arn:${local.partition}:s3:::${var.artifact_bucket}/services/${var.service}/*",
       "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger/${var.service}/*",
       "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger-heads/${var.service}/*",
+      # pipeline/ledger.py names heads ledger-heads/<service>.<millis>.<commit>.<origin>/
+      "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger-heads/${var.service}.*",
       "arn:${local.partition}:s3:::${var.artifact_bucket}/locks/${var.service}.json",
     ]
   }
@@ -44,6 +46,13 @@ data "aws_iam_policy_document" "permissions" {
     sid       = "ListBuckets"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::${var.artifact_bucket}", "arn:${local.partition}:s3:::${var.state_bucket}"]
+  }
+
+  # The deploy preflight refuses an unversioned state bucket (pipeline/preflight.py).
+  statement {
+    sid       = "StateBucketVersioning"
+    actions   = ["s3:GetBucketVersioning"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
   }
 
   statement {
