@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,45 +14,49 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def location_deployed(project: Project) -> None:
-    result = project.deploy_py("deploy", "--service", "location")
+def authentication_deployed(project: Project) -> None:
+    result = project.deploy_py("deploy", "--service", "authentication")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def write_event(folder: Path, event: dict[str, object]) -> str:
-    path = folder / "event.json"
-    path.write_text(json.dumps(event))
+def write_event(folder: Path, body: dict[str, object]) -> str:
+    path = folder / f"event-{len(list(folder.iterdir()))}.json"
+    path.write_text(json.dumps({"headers": {}, "body": json.dumps(body)}))
     return str(path)
 
 
-def test_put_then_get_through_the_live_alias(location_deployed: None, project: Project, tmp_path: Path) -> None:
-    put = write_event(tmp_path, {"pathParameters": {"user_id": "grace"},
-                                 "body": json.dumps({"latitude": 40.7, "longitude": -74.0})})
-    stored = project.deploy_py("invoke", "--service", "location", "--function", "put_location", "--event", put)
-    assert stored.returncode == 0, stored.stderr
-    assert json.loads(stored.stdout)["statusCode"] == 200
-
-    get = write_event(tmp_path, {"pathParameters": {"user_id": "grace"}})
-    fetched = project.deploy_py("invoke", "--service", "location", "--function", "get_location", "--event", get)
-
-    assert fetched.returncode == 0, fetched.stderr
-    response = json.loads(fetched.stdout)
-    assert response["statusCode"] == 200
-    assert json.loads(response["body"]) == {"user_id": "grace", "latitude": 40.7, "longitude": -74.0}
+def invoke(project: Project, function: str, event: str) -> dict[str, Any]:
+    result = project.deploy_py("invoke", "--service", "authentication", "--function", function, "--event", event)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    return {"status": answer["statusCode"], **json.loads(answer["body"])}
 
 
-def test_an_unknown_function_names_the_known_ones(location_deployed: None, project: Project) -> None:
-    result = project.deploy_py("invoke", "--service", "location", "--function", "nope")
+def test_a_user_registered_by_invoking_gets_a_token_that_verifies(
+    authentication_deployed: None, project: Project, tmp_path: Path
+) -> None:
+    credentials = {"user_id": "grace", "password": "hopper-1906"}
+
+    assert invoke(project, "create_user", write_event(tmp_path, credentials)) == {"status": 201, "user_id": "grace"}
+    issued = invoke(project, "issue_token", write_event(tmp_path, credentials))
+    assert issued["status"] == 201
+    verified = invoke(project, "verify_token", write_event(tmp_path, {"token": issued["token"]}))
+
+    assert verified == {"status": 200, "user_id": "grace"}
+
+
+def test_an_unknown_function_names_the_known_ones(authentication_deployed: None, project: Project) -> None:
+    result = project.deploy_py("invoke", "--service", "authentication", "--function", "nope")
 
     assert result.returncode == 1
-    assert "service location has no function 'nope'" in result.stderr
-    assert "get_location, put_location" in result.stderr
+    assert "service authentication has no function 'nope'" in result.stderr
+    assert "create_user, issue_token, verify_token" in result.stderr
 
 
-def test_an_event_that_is_not_json_is_refused(location_deployed: None, project: Project, tmp_path: Path) -> None:
+def test_an_event_that_is_not_json_is_refused(authentication_deployed: None, project: Project, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{")
-    result = project.deploy_py("invoke", "--service", "location", "--function", "get_location", "--event", str(bad))
+    result = project.deploy_py("invoke", "--service", "authentication", "--function", "verify_token", "--event", str(bad))
 
     assert result.returncode == 1
     assert "is not JSON" in result.stderr

@@ -141,6 +141,32 @@ def test_a_profile_comes_back_with_its_location_and_one_correlation_id_spans_all
     assert ada not in everything and "correct horse" not in everything
 
 
+def test_functions_and_tables_are_configured_from_the_manifests(deployed: None, local_target: Target) -> None:
+    from pipeline.services import load_service
+
+    lambda_client = local_target.client("lambda", Identity.OPS)
+    logs = local_target.client("logs", Identity.OPS)
+    alarms = {a["AlarmName"] for page in local_target.client("cloudwatch", Identity.OPS).get_paginator(
+        "describe_alarms").paginate() for a in page["MetricAlarms"]}
+    for service in SERVICES:
+        for name, function in load_service(service).manifest.functions.items():
+            deployed_name = f"local-{service}-{name}"
+            config = lambda_client.get_function_configuration(FunctionName=deployed_name, Qualifier="live")
+            assert (config["MemorySize"], config["Timeout"]) == (function.memory_mb, function.timeout_s)
+            assert config["TracingConfig"]["Mode"] == "Active"
+            concurrency = lambda_client.get_function_concurrency(FunctionName=deployed_name)
+            assert concurrency["ReservedConcurrentExecutions"] == function.reserved_concurrency
+            group = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{deployed_name}")["logGroups"][0]
+            assert group["retentionInDays"] == 30
+            assert {f"{deployed_name}-errors", f"{deployed_name}-throttles"} <= alarms
+    assert {f"{table}-read-throttles" for table in TABLES} <= alarms
+    dynamodb = local_target.client("dynamodb", Identity.OPS)
+    for table in TABLES:
+        assert dynamodb.describe_table(TableName=table)["Table"]["SSEDescription"]["Status"] == "ENABLED"
+        backups = dynamodb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+        assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
 def bad_requests(token: str) -> list[tuple[str, str, Any, dict[str, str], bool, int]]:
     """(method, path, body, headers, signed, expected status) for each route's bad inputs."""
     bearer = {"authorization": f"Bearer {token}"}

@@ -53,13 +53,6 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:s3:::${var.artifact_bucket}", "arn:${local.partition}:s3:::${var.state_bucket}"]
   }
 
-  # Preflight refuses to deploy onto a state bucket whose versioning is off.
-  statement {
-    sid       = "CheckStateVersioning"
-    actions   = ["s3:GetBucketVersioning"]
-    resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
-  }
-
   statement {
     sid = "OwnFunctions"
     actions = [
