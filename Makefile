@@ -41,6 +41,14 @@ changed: $(VENV)/.installed ## List the services deploy-changed would deploy, wi
 history: $(VENV)/.installed ## Show past pipeline executions [ENV=local] [SERVICE=name]
 	$(PY) deploy.py history --env $(ENV) $(if $(SERVICE),--service "$(SERVICE)")
 
+.PHONY: iam-plan
+iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its IAM changes [ENV=local]
+	$(PY) deploy.py iam plan --env $(ENV)
+
+.PHONY: iam-apply
+iam-apply: $(VENV)/.installed ## Ops: apply exactly the reviewed iam-plan (refused if its inputs changed) [ENV=local]
+	$(PY) deploy.py iam apply --env $(ENV)
+
 .PHONY: test
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite (starts its own emulator)
 	$(PY) -m pytest
@@ -64,3 +72,7 @@ invoke: $(VENV)/.installed ## Invoke a deployed function's live alias: make invo
 .PHONY: serve
 serve: $(VENV)/.installed ## Local API gateway on 127.0.0.1:4580 for every deployed service: curl localhost:4580/<service>/<path>
 	$(PY) deploy.py serve --env $(ENV)
+
+.PHONY: new-service
+new-service: $(VENV)/.installed ## Create a service from the templates: make new-service NAME=orders
+	$(PY) deploy.py new-service --name "$(NAME)"

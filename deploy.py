@@ -248,6 +248,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new_service(args: argparse.Namespace) -> int:
+    from pipeline.scaffold import create_service
+
+    created = create_service(args.name, args.description or f"The {args.name} service.")
+    print(f"created services/{created.name}:")
+    for path in created.files:
+        print(f"  {path}")
+    print(f"next: make deploy SERVICE={created.name}, then make serve and curl "
+          f"http://127.0.0.1:4580/{created.name}/status")
+    print("ops: ops/iam reads every manifest; apply it to create the execution role(s) "
+          f"{', '.join(created.roles)} (path /services/{created.name}/; logs and X-Ray only until the manifest "
+          "asks for more). The pipeline applies it itself in local; elsewhere: make iam-plan, review, make iam-apply.")
+    return EXIT_OK
+
+
 def cmd_toolchain(args: argparse.Namespace) -> int:
     from pipeline.roots import all_roots, root_id
     from pipeline.toolchain import ensure_toolchain, lock_root
@@ -259,6 +274,29 @@ def cmd_toolchain(args: argparse.Namespace) -> int:
         for root in all_roots():
             lock_root(toolchain, root)
             print(f"locked {root_id(root)}")
+    return EXIT_OK
+
+
+def cmd_iam(args: argparse.Namespace) -> int:
+    from pipeline import iam_review
+    from pipeline.aws import connect
+    from pipeline.environments import get_environment
+    from pipeline.toolchain import ensure_toolchain
+
+    target = connect(get_environment(args.env))
+    toolchain = ensure_toolchain()
+    if args.action == "plan":
+        planned = iam_review.plan(target, toolchain)
+        for root in planned.applied_roots:
+            print(f"applied {root} as ops (local environment only)")
+        print(f"IAM changes planned for {args.env}:")
+        print("\n".join(f"  {line}" for line in planned.summary.lines()))
+        print(f"saved plan: {planned.plan_file}")
+        print(f"review it, then: make iam-apply ENV={args.env}")
+    else:
+        applied = iam_review.apply(target, toolchain)
+        print(f"applied the reviewed ops/iam plan to {args.env}:")
+        print("\n".join(f"  {line}" for line in applied.lines()))
     return EXIT_OK
 
 
@@ -342,6 +380,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: DEPLOY_GATEWAY_PORT or 4580)")
     serve.add_argument("--env", default="local", help="an emulator environment from environments.toml (default: local)")
     serve.set_defaults(handler=cmd_serve)
+
+    new_service = commands.add_parser("new-service", help="create services/<name> from the templates")
+    new_service.add_argument("--name", required=True, help="service name: lower case letters, digits, hyphens")
+    new_service.add_argument("--description", help="one line for the manifest")
+    new_service.set_defaults(handler=cmd_new_service)
+
+    iam = commands.add_parser("iam", help="ops: plan ops/iam with a summary of IAM changes, or apply the reviewed plan")
+    iam.add_argument("action", choices=("plan", "apply"))
+    iam.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    iam.set_defaults(handler=cmd_iam)
 
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))

@@ -87,6 +87,18 @@ class GatewayError(PipelineError):
     """The local API gateway (`deploy.py serve`) could not start."""
 
 
+class ScaffoldError(PipelineError):
+    """A new service cannot be created: a bad name, or the folder already exists."""
+
+
+class IdentityError(PipelineError):
+    """An identity the pipeline acts as (e.g. a service's deployer role) cannot be assumed."""
+
+
+class IamPlanError(PipelineError):
+    """The saved ops/iam plan is missing or was made from inputs that have changed since."""
+
+
 class DriftDetected(PipelineError):
     """Deployed resources were changed outside Terraform."""
 

@@ -21,9 +21,10 @@ from pipeline.guard import guard_root
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.locks import LockHolder, service_lock
 from pipeline.paths import artifact_cache_dir
+from pipeline.permissions import require_grants, scan_permissions
 from pipeline.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
 from pipeline.roots import s3_backend
-from pipeline.services import load_service
+from pipeline.services import Service, load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.toolchain import ensure_toolchain
 from pipeline.verify import live_versions, verify
@@ -95,12 +96,13 @@ def deploy_service(
     ledger: Ledger | None = None
     try:
         guard_root(service.infra_dir)
-        stages.run("test", lambda: run_tests(service), lambda summary: summary)
+        stages.run("test", lambda: _test(service, reporter), lambda summary: summary)
         artifact, cached = stages.run(
             "package",
             lambda: package(service, artifact_cache_dir()),
             lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
         )
+        entry = replace(entry, artifact_sha256=artifact.sha256)  # failed executions name their artifact too
         with _SETUP:
             toolchain = ensure_toolchain()
             target = connect(environment).for_service(name)
@@ -128,7 +130,7 @@ def deploy_service(
             stages.run("verify", lambda: verify(target, service, previous), lambda summary: summary)
             finished = replace(
                 entry, result="succeeded", finished_at=time.time(), stages=tuple(stages.records),
-                artifact_sha256=artifact.sha256, infra_hash=outcome.infra_hash,
+                infra_hash=outcome.infra_hash,
                 plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "",
             )
             ledger.record(finished)
@@ -138,6 +140,15 @@ def deploy_service(
         if ledger is not None:
             ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(stages.records), error=err.message))
         raise
+
+
+def _test(service: Service, reporter: Reporter) -> str:
+    """The code-vs-permissions check (least-privilege warnings become notes), then the unit tests."""
+    findings = scan_permissions(service)
+    for warning in findings.unused:
+        reporter.note(service.name, f"warning: {warning}")
+    require_grants(service, findings)
+    return run_tests(service)
 
 
 def _describe_deploy(changed: bool, terraform_ran: bool, versions: dict[str, str]) -> str:

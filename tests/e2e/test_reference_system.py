@@ -178,3 +178,15 @@ def test_bad_inputs_get_a_short_4xx_and_write_nothing(ada: str, gateway: Gateway
             failures.append(f"{method} {path} {str(body)[:60]}: {status} {answer}")
     assert not failures, "\n".join(failures)
     assert item_counts(local_target) == before
+
+
+def test_a_scaffolded_service_deploys_and_answers_its_route(gateway: Gateway, project: Project) -> None:
+    created = project.deploy_py("new-service", "--name", "inventory")
+    assert created.returncode == 0, created.stderr
+    assert "local-inventory-get_status" in created.stdout and "ops/iam" in created.stdout
+
+    deployed = project.deploy_py("deploy", "--service", "inventory")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+
+    status, body, _ = gateway.request("GET", "/inventory/status", headers={"x-correlation-id": "scaffold-1"})
+    assert (status, body) == (200, {"service": "inventory", "correlation_id": "scaffold-1"})
