@@ -46,13 +46,6 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:s3:::${var.artifact_bucket}", "arn:${local.partition}:s3:::${var.state_bucket}"]
   }
 
-  # The deploy preflight refuses an unversioned state bucket; this reads that one setting.
-  statement {
-    sid       = "StateVersioning"
-    actions   = ["s3:GetBucketVersioning"]
-    resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
-  }
-
   statement {
     sid = "OwnFunctions"
     actions = [
