@@ -77,9 +77,14 @@ def bodiless_requests_are_signed_without_a_body() -> None:
     original: Callable[[Any], Any] = IAMRequestBase._create_aws_request
 
     def create_aws_request(self: Any) -> Any:
-        if self._method in ("GET", "HEAD", "DELETE") and not self._body:
-            self._data = b""
-        return original(self)
+        if self._method not in ("GET", "HEAD", "DELETE") or self._body:
+            return original(self)
+        # Only for the signature: moto's own error paths still read the request data afterwards.
+        data, self._data = self._data, b""
+        try:
+            return original(self)
+        finally:
+            self._data = data
 
     IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
 

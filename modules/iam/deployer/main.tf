@@ -26,7 +26,7 @@ data "aws_iam_policy_document" "permissions" {
     resources = [
       "arn:${local.partition}:s3:::${var.artifact_bucket}/services/${var.service}/*",
       "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger/${var.service}/*",
-      "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger-heads/${var.service}/*",
+      "arn:${local.partition}:s3:::${var.artifact_bucket}/ledger-heads/${var.service}.*",
       "arn:${local.partition}:s3:::${var.artifact_bucket}/locks/${var.service}.json",
     ]
   }
@@ -44,6 +44,13 @@ data "aws_iam_policy_document" "permissions" {
     sid       = "ListBuckets"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::${var.artifact_bucket}", "arn:${local.partition}:s3:::${var.state_bucket}"]
+  }
+
+  # Preflight refuses to deploy onto a state bucket whose versioning is off.
+  statement {
+    sid       = "CheckStateVersioning"
+    actions   = ["s3:GetBucketVersioning"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
   }
 
   statement {
