@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,10 +88,15 @@ def state_objects(target: Target) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def drill(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> Project:
+def drill(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> Iterator[Project]:
     project = copy_project(tmp_path_factory.mktemp("drill") / "repo")
     add_drill_service(project)
-    return project
+    yield project
+    # Other tests' repositories have no drill service: its ledger would read to them as a deleted one.
+    s3 = local_target.client("s3", Identity.OPS)
+    bucket = local_target.environment.artifact_bucket
+    for item in s3.list_objects_v2(Bucket=bucket, Prefix=f"ledger/{SERVICE}/").get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
 
 
 @pytest.fixture(scope="module")
