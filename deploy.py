@@ -40,6 +40,41 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_stage(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pipeline import stage_commands
+
+    if args.stage == "test":
+        print(f"[{args.service}] test passed: {stage_commands.test_stage(args.service)}")
+    elif args.stage == "package":
+        packaged = stage_commands.package_stage(args.service, Path(args.out))
+        print(f"[{args.service}] packaged {packaged.path} sha256 {packaged.sha256} ({'cached' if packaged.cached else 'built'})")
+    else:
+        artifact = Path(args.artifact) if args.artifact else None
+        entry = stage_commands.deploy_stage(args.service, args.env, artifact, args.execution)
+        print(f"[{args.service}] deployed to {entry.environment} (execution {entry.execution_id}, "
+              f"artifact {entry.artifact_sha256})")
+    return EXIT_OK
+
+
+def cmd_pipelines(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline import pipelines
+
+    if args.action == "triggers":
+        print(json.dumps(pipelines.trigger_paths(), indent=2))
+        return EXIT_OK
+    from pipeline.aws import connect
+    from pipeline.environments import get_environment
+    from pipeline.toolchain import ensure_toolchain
+
+    result = pipelines.apply_pipelines(connect(get_environment(args.env)), ensure_toolchain())
+    print(f"ops/pipelines applied to {args.env}" if result.changed else f"ops/pipelines in {args.env}: no changes")
+    return EXIT_OK
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     from pipeline import emulator
 
@@ -78,6 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--service", required=True, help="service name (a folder under services/)")
     deploy.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
     deploy.set_defaults(handler=cmd_deploy)
+
+    stage = commands.add_parser("stage", help="run one stage of a service, as CI runners do")
+    stage.add_argument("stage", choices=("test", "package", "deploy"))
+    stage.add_argument("--service", required=True, help="service name (a folder under services/)")
+    stage.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    stage.add_argument("--out", default="dist", help="package: folder for <service>.zip and .sha256 (default: dist)")
+    stage.add_argument("--artifact", help="deploy: a zip from `stage package` (default: build from the tree)")
+    stage.add_argument("--execution", default="", help="deploy: execution id for the ledger (default: new)")
+    stage.set_defaults(handler=cmd_stage)
+
+    pipelines = commands.add_parser("pipelines", help="ops: show the pipeline triggers or apply ops/pipelines")
+    pipelines.add_argument("action", choices=("triggers", "apply"))
+    pipelines.add_argument("--env", default="local", help="environment holding the pipelines (default: local)")
+    pipelines.set_defaults(handler=cmd_pipelines)
 
     emulator = commands.add_parser("emulator", help="start, stop or show the local AWS emulator")
     emulator.add_argument("action", choices=("start", "stop", "status"))

@@ -7,11 +7,15 @@ differ only in this module's inputs (environments.toml), never in the roots or t
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeline import emulator
 from pipeline.environments import Environment
+
+# Set by CI runners (CodeBuild, GitHub Actions) that already hold the right role's credentials.
+AMBIENT_CREDENTIALS = "DEPLOY_AMBIENT_CREDENTIALS"
 
 
 class Identity(enum.Enum):
@@ -49,7 +53,7 @@ class Target:
             profile = (
                 self.environment.ops_profile if identity is Identity.OPS else self.environment.deployer_profile
             )
-            if profile:
+            if profile and os.environ.get(AMBIENT_CREDENTIALS) != "1":
                 env["AWS_PROFILE"] = profile
         return env
 

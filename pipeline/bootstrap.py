@@ -24,7 +24,7 @@ def bootstrap_state_file(target: Target) -> Path:
     return local_dir() / "state" / target.environment.name / "bootstrap.tfstate"
 
 
-def _bucket_exists(target: Target, bucket: str) -> bool:
+def bucket_exists(target: Target, bucket: str) -> bool:
     from botocore.exceptions import ClientError
 
     try:
@@ -80,7 +80,7 @@ def ensure_foundations(target: Target, toolchain: Toolchain, service: Service) -
     """
     environment = target.environment
     applied = []
-    if not _bucket_exists(target, environment.state_bucket):
+    if not bucket_exists(target, environment.state_bucket):
         if not environment.emulator:
             raise BootstrapMissing(
                 f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
