@@ -21,6 +21,18 @@ help: ## Show this list of targets
 deploy: $(VENV)/.installed ## Test, package and deploy one service: make deploy SERVICE=location [ENV=local]
 	$(PY) deploy.py deploy --service "$(SERVICE)" --env $(ENV)
 
+.PHONY: deploy-changed
+deploy-changed: $(VENV)/.installed ## Deploy every service changed since its last successful deploy [ENV=local]
+	$(PY) deploy.py deploy --changed --env $(ENV)
+
+.PHONY: changed
+changed: $(VENV)/.installed ## List the services deploy-changed would deploy, with reasons [ENV=local]
+	$(PY) deploy.py changed --env $(ENV)
+
+.PHONY: history
+history: $(VENV)/.installed ## Show past pipeline executions [ENV=local] [SERVICE=name]
+	$(PY) deploy.py history --env $(ENV) $(if $(SERVICE),--service "$(SERVICE)")
+
 .PHONY: test
 test: $(VENV)/.installed ## Run the whole test suite (starts its own emulator)
 	$(PY) -m pytest

@@ -7,11 +7,22 @@ Exit codes: 0 ok, 1 a pipeline error (one line plus a hint), 2 usage, 3 a bug, 1
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import threading
 import traceback
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import PipelineError
 from pipeline.ledger import StageRecord
+
+if TYPE_CHECKING:
+    from pipeline.changes import ChangeReport
+    from pipeline.ledger import LedgerEntry
+    from pipeline.orchestrate import PipelineResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -30,13 +41,163 @@ class LineReporter:
         print(f"[{service}] {message}", flush=True)
 
 
-def cmd_deploy(args: argparse.Namespace) -> int:
-    from pipeline.run import deploy_service
+class SilentReporter:
+    """For --json: progress is not printed, the result is."""
 
-    execution = deploy_service(args.service, args.env, LineReporter())
-    total = execution.finished_at - execution.started_at
-    print(f"{execution.service}: deployed to {execution.environment} in {total:.1f}s "
-          f"(execution {execution.execution_id}, artifact {execution.artifact_sha256[:12]})")
+    def stage_started(self, service: str, stage: str) -> None: ...
+    def stage_finished(self, service: str, record: StageRecord) -> None: ...
+    def note(self, service: str, message: str) -> None: ...
+
+
+class TableReporter:
+    """A live table on a terminal: one row per service, one column per stage."""
+
+    def __init__(self, services: Sequence[str]) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        from pipeline.run import STAGES
+
+        self._stages = STAGES
+        self._cells: dict[str, dict[str, str]] = {name: dict.fromkeys(STAGES, "[dim]waiting[/]") for name in services}
+        self._guard = threading.Lock()
+        self._live = Live(self._table(), console=Console(), refresh_per_second=8)
+
+    def _table(self) -> Any:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False)
+        table.add_column("service", style="bold")
+        for stage in self._stages:
+            table.add_column(stage)
+        for service, cells in self._cells.items():
+            table.add_row(service, *cells.values())
+        return table
+
+    def _set(self, service: str, stage: str, text: str) -> None:
+        with self._guard:
+            self._cells[service][stage] = text
+            self._live.update(self._table())
+
+    def __enter__(self) -> TableReporter:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.stop()
+
+    def stage_started(self, service: str, stage: str) -> None:
+        self._set(service, stage, "[yellow]running[/]")
+
+    def stage_finished(self, service: str, record: StageRecord) -> None:
+        style = {"succeeded": "green", "failed": "red"}.get(record.status, "dim")
+        self._set(service, record.name, f"[{style}]{record.status} {record.seconds:.1f}s[/]")
+
+    def note(self, service: str, message: str) -> None:
+        self._live.console.print(f"[{service}] {message}", markup=False, highlight=False)
+
+
+def _wants_table(args: argparse.Namespace) -> bool:
+    return not args.json and sys.stdout.isatty() and os.environ.get("CI", "").lower() != "true"
+
+
+def _print_report(report: ChangeReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({
+            "services": [{"service": item.service, "reasons": list(item.reasons)} for item in report.services],
+            "ops_review": list(report.ops_review),
+            "deleted": list(report.deleted),
+        }, indent=2))
+        return
+    for item in report.services:
+        print(f"{item.service}:")
+        for reason in item.reasons:
+            print(f"  - {reason}")
+    if not report.services:
+        print("no services to deploy")
+    for path in report.ops_review:
+        print(f"needs ops review (not deployed): {path}")
+    for name in report.deleted:
+        print(f"deleted service (reported, nothing destroyed): {name}")
+
+
+def cmd_changed(args: argparse.Namespace) -> int:
+    if args.since:
+        from pipeline.selection import changes_since
+
+        report = changes_since(args.since)
+    else:
+        from pipeline.orchestrate import changed_in_environment
+
+        report = changed_in_environment(args.env)
+    _print_report(report, args.json)
+    return EXIT_OK
+
+
+def _print_results(results: list[PipelineResult], as_json: bool) -> int:
+    failed = [result for result in results if not result.succeeded]
+    if as_json:
+        print(json.dumps([
+            {"service": r.service, "succeeded": r.succeeded, "error": r.error,
+             "execution": asdict(r.execution) if r.execution else None}
+            for r in results
+        ], indent=2))
+    for result in results:
+        execution = result.execution
+        if execution is not None and not as_json:
+            total = execution.finished_at - execution.started_at
+            print(f"{execution.service}: deployed to {execution.environment} in {total:.1f}s "
+                  f"(execution {execution.execution_id}, artifact {execution.artifact_sha256[:12]})")
+    for result in failed:
+        print(f"error: {result.service}: {result.error}", file=sys.stderr)
+        if result.hint:
+            print(f"hint: {result.hint}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} of {len(results)} pipelines failed: {', '.join(r.service for r in failed)}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from pipeline.orchestrate import changed_in_environment, deploy_services, require_committed
+
+    names: list[str] = list(dict.fromkeys(args.service or []))
+    if args.changed:
+        report = changed_in_environment(args.env)
+        if not args.json:
+            _print_report(report, as_json=False)
+        names = [item.service for item in report.services]
+        require_committed(names)
+        if not names:
+            if args.json:
+                print("[]")
+            return EXIT_OK
+    if _wants_table(args):
+        with TableReporter(names) as table:
+            results = deploy_services(names, args.env, table, args.jobs)
+    else:
+        reporter = SilentReporter() if args.json else LineReporter()
+        results = deploy_services(names, args.env, reporter, args.jobs)
+    return _print_results(results, args.json)
+
+
+def _history_row(entry: LedgerEntry) -> str:
+    stages = "  ".join(f"{stage.name}:{stage.status}({stage.seconds:.1f}s)" for stage in entry.stages)
+    origin = (entry.commit[:10] or "no-commit") + ("" if entry.from_commit else "+uncommitted")
+    return (f"{entry.execution_id}  {entry.service:<16} {entry.environment:<6} {origin:<23} "
+            f"{entry.result:<9} {entry.artifact_sha256[:12] or '-':<12}  {stages}")
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from pipeline.ledger import Ledger
+    from pipeline.orchestrate import environment_target
+
+    entries = Ledger(environment_target(args.env)).executions(args.service)
+    if args.json:
+        print(json.dumps([asdict(entry) for entry in entries], indent=2))
+    elif not entries:
+        print("no executions recorded")
+    for entry in [] if args.json else entries:
+        print(_history_row(entry))
     return EXIT_OK
 
 
@@ -50,21 +211,23 @@ def cmd_stage(args: argparse.Namespace) -> int:
     elif args.stage == "package":
         packaged = stage_commands.package_stage(args.service, Path(args.out))
         print(f"[{args.service}] packaged {packaged.path} sha256 {packaged.sha256} ({'cached' if packaged.cached else 'built'})")
-    else:
+    elif args.stage == "deploy":
         artifact = Path(args.artifact) if args.artifact else None
         entry = stage_commands.deploy_stage(args.service, args.env, artifact, args.execution)
         print(f"[{args.service}] deployed to {entry.environment} (execution {entry.execution_id}, "
-              f"artifact {entry.artifact_sha256})")
+              f"artifact {entry.artifact_sha256}); verify next")
+    else:
+        entry = stage_commands.verify_stage(args.service, args.env, args.execution)
+        print(f"[{args.service}] verified in {entry.environment}: {entry.stages[-1].detail} (execution {entry.execution_id})")
     return EXIT_OK
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
-    import json
-
     from pipeline import pipelines
 
     if args.action == "triggers":
-        print(json.dumps(pipelines.trigger_paths(), indent=2))
+        filters = pipelines.trigger_filters()
+        print(json.dumps({name: asdict(found) for name, found in filters.items()}, indent=2))
         return EXIT_OK
     from pipeline.aws import connect
     from pipeline.environments import get_environment
@@ -109,18 +272,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    deploy = commands.add_parser("deploy", help="run a service through test, package and deploy")
-    deploy.add_argument("--service", required=True, help="service name (a folder under services/)")
+    deploy = commands.add_parser("deploy", help="run services through test, package, deploy and verify")
+    chosen = deploy.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--service", action="append", help="service name (a folder under services/); repeatable")
+    chosen.add_argument("--changed", action="store_true", help="every service changed since its last successful deploy")
     deploy.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    deploy.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pipelines run at once (default: cores)")
+    deploy.add_argument("--json", action="store_true", help="print the executions as JSON instead of progress")
     deploy.set_defaults(handler=cmd_deploy)
 
+    changed = commands.add_parser("changed", help="list the services a deploy --changed would deploy, and why")
+    changed.add_argument("--env", default="local", help="environment whose ledger gives each service's base")
+    changed.add_argument("--since", help="compare every service with this commit instead of the ledger")
+    changed.add_argument("--json", action="store_true", help="print one JSON object")
+    changed.set_defaults(handler=cmd_changed)
+
+    history = commands.add_parser("history", help="past pipeline executions from the environment's ledger")
+    history.add_argument("--service", help="only this service")
+    history.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    history.add_argument("--json", action="store_true", help="print the executions as JSON")
+    history.set_defaults(handler=cmd_history)
+
     stage = commands.add_parser("stage", help="run one stage of a service, as CI runners do")
-    stage.add_argument("stage", choices=("test", "package", "deploy"))
+    stage.add_argument("stage", choices=("test", "package", "deploy", "verify"))
     stage.add_argument("--service", required=True, help="service name (a folder under services/)")
     stage.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
     stage.add_argument("--out", default="dist", help="package: folder for <service>.zip and .sha256 (default: dist)")
     stage.add_argument("--artifact", help="deploy: a zip from `stage package` (default: build from the tree)")
-    stage.add_argument("--execution", default="", help="deploy: execution id for the ledger (default: new)")
+    stage.add_argument("--execution", default="", help="deploy/verify: execution id in the ledger (default: new / the newest)")
     stage.set_defaults(handler=cmd_stage)
 
     pipelines = commands.add_parser("pipelines", help="ops: show the pipeline triggers or apply ops/pipelines")

@@ -1,55 +1,83 @@
-"""Which repository paths a service depends on, as path globs: one rule for every runner.
+"""The dependency graph change detection needs, read from a checkout.
 
-`deploy.py changed`, the CodePipeline trigger filters (ops/pipelines) and the GitHub Actions
-matrix all select services through `path_globs`, so they cannot disagree about what a change
-touches. `dependency_set` reads the tree; everything else here is pure.
+Only the parts the changed paths can touch are read: module calls when a module changed, lib
+declarations and imports when a lib changed, so a small change in a big monorepo stays fast.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
 
+from pipeline import git
+from pipeline.changes import DependencyGraph, ServiceDependencies, lib_of, module_of
 from pipeline.paths import PROJECT_ROOT
-from pipeline.roots import module_dirs
-from pipeline.services import Service
+from pipeline.tfmodules import module_sources
+from pipeline.services import MANIFEST_NAME
 
 
-@dataclass(frozen=True)
-class DependencySet:
-    """Folders (relative to the project root, POSIX) whose contents a service's deploy depends on."""
-
-    folder: str  # services/<name>: manifest, source, tests, requirements.txt, infra root
-    modules: tuple[str, ...] = ()  # local Terraform modules the infra root uses, transitively
-    libs: tuple[str, ...] = ()  # libs/<lib>: the package and its requirements.txt
-
-
-def dependency_set(service: Service) -> DependencySet:
-    """What `service` depends on in the tree. Raises nothing for a root without local modules."""
-    modules = module_dirs(service.infra_dir) if service.infra_dir.is_dir() else []
-    return DependencySet(
-        folder=service.folder.resolve().relative_to(PROJECT_ROOT).as_posix(),
-        modules=tuple(module.relative_to(PROJECT_ROOT).as_posix() for module in modules),
-        libs=tuple(lib.resolve().relative_to(PROJECT_ROOT).as_posix() for lib in service.lib_dirs),
-    )
+def _module_paths(infra: Path, repo: Path, sources: dict[Path, list[Path]]) -> dict[str, tuple[str, ...]]:
+    """Every module folder `infra` uses -> the modules it is reached through (breadth first)."""
+    found: dict[str, tuple[str, ...]] = {}
+    pending: list[tuple[Path, tuple[str, ...]]] = [(infra, ())]
+    while pending:
+        folder, via = pending.pop(0)
+        if folder not in sources:
+            sources[folder] = module_sources(folder)
+        for module in sources[folder]:
+            name = module.relative_to(repo).as_posix()
+            if name not in found:
+                found[name] = via
+                pending.append((module, (*via, name)))
+    return found
 
 
-def path_globs(dependencies: DependencySet) -> tuple[str, ...]:
-    """One `<folder>/**` glob per folder the service depends on, sorted and without repeats."""
-    folders = {dependencies.folder, *dependencies.modules, *dependencies.libs}
-    return tuple(sorted(f"{folder}/**" for folder in folders))
+def _declared_libs(manifest: Path, libs: set[str]) -> tuple[str, ...]:
+    """The libs among `libs` the manifest declares; the YAML is parsed only if it names one."""
+    text = manifest.read_text()
+    if not any(lib in text for lib in libs):
+        return ()
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return ()  # the deploy reports a broken manifest properly; detection must not stop on it
+    declared = data.get("libs", []) if isinstance(data, dict) else []
+    return tuple(lib for lib in declared if lib in libs) if isinstance(declared, list) else ()
 
 
-@lru_cache(maxsize=256)
-def _glob_pattern(glob: str) -> re.Pattern[str]:
-    # CodePipeline's glob dialect: `**` spans folders, `*` and `?` stay within one path segment.
-    parts = re.split(r"(\*\*/?|\*|\?)", glob)
-    translated = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
-    return re.compile("".join(translated.get(part, re.escape(part)) for part in parts) + r"\Z")
+def build_graph(changed: Iterable[str], repo: Path = PROJECT_ROOT) -> DependencyGraph:
+    """What each service under `repo`/services uses, as far as the `changed` paths need.
+
+    Never raises for a broken manifest (it counts as declaring no libs); OSError if unreadable.
+    """
+    paths = list(changed)
+    return _graph(repo, {lib for lib in map(lib_of, paths) if lib}, any(module_of(path) for path in paths))
 
 
-def matches(path: str, globs: Iterable[str]) -> bool:
-    """Whether the POSIX repository path `path` matches any of `globs`."""
-    return any(_glob_pattern(glob).match(path) for glob in globs)
+def full_graph(repo: Path = PROJECT_ROOT) -> DependencyGraph:
+    """Everything each service uses: every module its root reaches and every lib under libs/."""
+    libs = {folder.name for folder in (repo / "libs").glob("*") if folder.is_dir()}
+    return _graph(repo, libs, need_modules=True)
+
+
+def _graph(repo: Path, libs: set[str], need_modules: bool) -> DependencyGraph:
+    repo = repo.resolve()
+    imports = git.files_importing(sorted(libs), cwd=repo) if libs else {}
+    sources: dict[Path, list[Path]] = {}
+    services: dict[str, ServiceDependencies] = {}
+    for manifest in sorted((repo / "services").glob(f"*/{MANIFEST_NAME}")):
+        name = manifest.parent.name
+        folder_prefix = f"services/{name}/"
+        infra = manifest.parent / "infra"
+        services[name] = ServiceDependencies(
+            modules=_module_paths(infra, repo, sources) if need_modules and infra.is_dir() else {},
+            declared_libs=_declared_libs(manifest, libs) if libs else (),
+            lib_imports={
+                lib: tuple(path for path in files if path.startswith(folder_prefix))
+                for lib, files in imports.items()
+                if any(path.startswith(folder_prefix) for path in files)
+            },
+        )
+    return DependencyGraph(services)

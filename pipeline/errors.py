@@ -45,3 +45,11 @@ class StageFailed(PipelineError):
 
 class BootstrapMissing(PipelineError):
     """Ops-owned foundations (state and artifact buckets, roles) are not in place."""
+
+
+class GitError(PipelineError):
+    """A git reference that does not name a commit, or a repository git cannot read."""
+
+
+class DeployLocked(PipelineError):
+    """Another deploy of the same service holds its lock in the environment."""

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.aws import Identity, Target
+if TYPE_CHECKING:  # the records are read on the `changed` fast path, which must not load the AWS layer
+    from pipeline.aws import Target
 
 PREFIX = "ledger"
+# One key per service names its last success, so a single listing reads every service's base.
+HEADS_PREFIX = "ledger-heads"
+
+
+@dataclass(frozen=True)
+class LedgerHead:
+    """Where a service's last successful deploy came from: the base for change detection."""
+
+    commit: str
+    from_commit: bool
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,9 @@ class LedgerEntry:
     plan_sha256: str = ""
     stages: tuple[StageRecord, ...] = field(default_factory=tuple)
     error: str = ""
+    versions: dict[str, str] = field(default_factory=dict)  # function -> version `live` served after it
+    kind: str = "deploy"  # deploy | promote | rollback
+    origin: str = ""  # promote: the source environment's execution; rollback: the execution restored
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LedgerEntry:
@@ -50,6 +64,8 @@ class Ledger:
     """Reads and writes ledger entries as the deployer identity."""
 
     def __init__(self, target: Target) -> None:
+        from pipeline.aws import Identity
+
         self._s3 = target.client("s3", Identity.DEPLOYER)
         self._bucket = target.environment.artifact_bucket
 
@@ -59,6 +75,10 @@ class Ledger:
         except self._s3.exceptions.NoSuchKey:
             return None
         return LedgerEntry.from_json(json.loads(body))
+
+    def execution(self, service: str, execution_id: str) -> LedgerEntry | None:
+        """One recorded execution of `service`, if it exists."""
+        return self._read(f"{PREFIX}/{service}/executions/{execution_id}.json")
 
     def last_success(self, service: str) -> LedgerEntry | None:
         """The newest execution of `service` that passed every stage, if any."""
@@ -72,6 +92,32 @@ class Ledger:
         )
         if entry.result == "succeeded":
             self._s3.put_object(Bucket=self._bucket, Key=f"{PREFIX}/{entry.service}/last-success.json", Body=body)
+            self._move_head(entry)
+
+    def _move_head(self, entry: LedgerEntry) -> None:
+        origin = "committed" if entry.from_commit else "uncommitted"
+        key = f"{HEADS_PREFIX}/{entry.service}/{int(entry.finished_at * 1000):016d}.{entry.commit or 'none'}.{origin}"
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=b"")
+        # Older heads go after the new one is in place; a reader seeing both takes the newest.
+        listing = self._s3.list_objects_v2(Bucket=self._bucket, Prefix=f"{HEADS_PREFIX}/{entry.service}/")
+        stale = [{"Key": item["Key"]} for item in listing.get("Contents", []) if item["Key"] < key]
+        if stale:
+            self._s3.delete_objects(Bucket=self._bucket, Delete={"Objects": stale})
+
+    def heads(self) -> dict[str, LedgerHead]:
+        """Every service's last successful deploy origin, from one listing; {} before the first deploy."""
+        heads: dict[str, tuple[str, LedgerHead]] = {}
+        try:
+            pages = list(self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=f"{HEADS_PREFIX}/"))
+        except self._s3.exceptions.NoSuchBucket:
+            return {}
+        for page in pages:
+            for item in page.get("Contents", []):
+                _, service, name = item["Key"].split("/", 2)
+                _, commit, origin = name.split(".")
+                if service not in heads or name > heads[service][0]:
+                    heads[service] = (name, LedgerHead("" if commit == "none" else commit, origin == "committed"))
+        return {service: head for service, (_, head) in heads.items()}
 
     def executions(self, service: str | None = None) -> list[LedgerEntry]:
         """Every recorded execution (of one service, if given), oldest first."""

@@ -50,6 +50,14 @@ class Function:
 
 
 @dataclass(frozen=True)
+class Smoke:
+    """The event the verify stage sends to `function`'s `live` alias after a deploy."""
+
+    function: str
+    event: str  # JSON file, relative to the service folder
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     description: str
@@ -58,6 +66,7 @@ class Manifest:
     tables: dict[str, Table] = field(default_factory=dict)
     api: Api | None = None
     libs: tuple[str, ...] = ()  # shared packages under libs/<name>/<name>/ packaged with the service
+    smoke: Smoke | None = None
 
 
 class _Reader:
@@ -138,10 +147,24 @@ def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table])
     )
 
 
+def _parse_smoke(source: str, data: Any, functions: dict[str, Function]) -> Smoke:
+    reader = _Reader(source, "smoke", data)
+    reader.allow_only("function", "event")
+    function = reader.text("function")
+    if function not in functions:
+        reader.fail(f"'smoke.function' names {function!r}, which 'functions' does not declare",
+                    f"use one of: {', '.join(functions)}")
+    event = reader.text("event")
+    if event.startswith("/") or ".." in event.split("/") or not event.endswith(".json"):
+        reader.fail(f"'smoke.event' must be a .json file inside the service folder, not {event!r}",
+                    "e.g. event: tests/smoke/get.json")
+    return Smoke(function=function, event=event)
+
+
 def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     """Check a loaded manifest. Raises ManifestError naming `source` and the offending field."""
     reader = _Reader(source, "", data)
-    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs")
+    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke")
     name = reader.text("name", _SERVICE_NAME)
     if name != folder_name:
         reader.fail(f"'name' is {name!r} but the folder is services/{folder_name}", "make them the same")
@@ -169,6 +192,7 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     libs = reader.data.get("libs", [])
     if not isinstance(libs, list) or not all(isinstance(lib, str) and _NAME.match(lib) for lib in libs):
         reader.fail("'libs' must list names of folders under libs/, like [observability]")
+    smoke = _parse_smoke(source, reader.data["smoke"], functions) if "smoke" in reader.data else None
     routed = [f.name for f in functions.values() if f.route]
     if routed and api is None:
         reader.fail(f"functions {', '.join(routed)} have routes but there is no 'api' section")
@@ -180,6 +204,7 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
         tables=tables,
         api=api,
         libs=tuple(libs),
+        smoke=smoke,
     )
 
 

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pipeline.aws import Identity, Target
 from pipeline.bootstrap import apply_bootstrap, bucket_exists
-from pipeline.dependencies import dependency_set, path_globs
+from pipeline.changes import PathFilter, path_filter
+from pipeline.dependencies import full_graph
 from pipeline.errors import BootstrapMissing
 from pipeline.paths import PROJECT_ROOT
 from pipeline.roots import ApplyResult, plan_and_apply, s3_backend, terraform_for
-from pipeline.services import load_service, service_names
 from pipeline.toolchain import Toolchain
 
 PIPELINES_ROOT = PROJECT_ROOT / "ops" / "pipelines"
 
 
-def trigger_paths() -> dict[str, list[str]]:
-    """Every service's trigger globs, by service. Raises ManifestError for a broken manifest."""
-    return {name: list(path_globs(dependency_set(load_service(name)))) for name in service_names()}
+def trigger_filters(repo: Path = PROJECT_ROOT) -> dict[str, PathFilter]:
+    """Every service's trigger globs, by service, from the change detection's own rules."""
+    return {name: path_filter(name, uses) for name, uses in full_graph(repo).services.items()}
 
 
 def pipeline_inputs(target: Target, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -28,7 +29,10 @@ def pipeline_inputs(target: Target, settings: Mapping[str, Any]) -> dict[str, An
         "environment": target.environment.name,
         "region": target.environment.region,
         "artifact_bucket": target.environment.artifact_bucket,
-        "services": {name: {"trigger_paths": paths} for name, paths in trigger_paths().items()},
+        "services": {
+            name: {"trigger_paths": list(found.includes), "trigger_excludes": list(found.excludes)}
+            for name, found in trigger_filters().items()
+        },
         **settings,
     }
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +12,9 @@ from typing import Any
 from pipeline.aws import Identity, Target
 from pipeline.paths import PROJECT_ROOT, local_dir
 from pipeline.terraform import Terraform
+from pipeline.tfmodules import module_dirs
 from pipeline.toolchain import Toolchain
 
-_LOCAL_MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]+)"', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -57,21 +56,6 @@ def s3_backend(target: Target, root: Path) -> dict[str, str]:
 
 def terraform_for(target: Target, toolchain: Toolchain, root: Path, identity: Identity) -> Terraform:
     return Terraform(toolchain, root, data_dir(target, root), target.process_env(identity))
-
-
-def module_dirs(root: Path) -> list[Path]:
-    """Local module folders the root uses, followed transitively, sorted."""
-    seen: set[Path] = set()
-    pending = [root.resolve()]
-    while pending:
-        folder = pending.pop()
-        for tf_file in folder.glob("*.tf"):
-            for source in _LOCAL_MODULE_SOURCE.findall(tf_file.read_text()):
-                module = (folder / source).resolve()
-                if module not in seen:
-                    seen.add(module)
-                    pending.append(module)
-    return sorted(seen)
 
 
 def infra_hash(root: Path, extra_files: list[Path], variables: Mapping[str, Any]) -> str:

@@ -1,10 +1,11 @@
-"""One service's pipeline execution: test -> package -> deploy, recorded in the ledger.
+"""One service's pipeline execution: test -> package -> deploy -> verify, recorded in the ledger.
 
 The CLI watches progress through a `Reporter`; this module never prints.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -17,13 +18,18 @@ from pipeline.bootstrap import ensure_foundations
 from pipeline.environments import get_environment
 from pipeline.errors import PipelineError
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
+from pipeline.locks import LockHolder, service_lock
 from pipeline.paths import artifact_cache_dir
 from pipeline.services import load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.toolchain import ensure_toolchain
+from pipeline.verify import live_versions, verify
 
 T = TypeVar("T")
-STAGES = ("test", "package", "deploy")
+STAGES = ("test", "package", "deploy", "verify")
+LOCK_TIMEOUT_S = 900.0
+# Parallel pipelines share one emulator and one set of ops foundations: set them up one at a time.
+_SETUP = threading.Lock()
 
 
 class Reporter(Protocol):
@@ -62,11 +68,14 @@ class _Stages:
                 self._finish(StageRecord(stage, "skipped", 0.0, "an earlier stage failed"))
 
 
-def deploy_service(name: str, environment_name: str, reporter: Reporter) -> LedgerEntry:
-    """Run `name` through test, package and deploy in `environment_name`.
+def deploy_service(
+    name: str, environment_name: str, reporter: Reporter, lock_timeout_s: float = LOCK_TIMEOUT_S
+) -> LedgerEntry:
+    """Run `name` through test, package, deploy and verify in `environment_name`.
 
     Returns the execution as recorded in the ledger. Raises ServiceNotFound, ManifestError,
-    EnvironmentNotFound before anything runs, and StageFailed or TerraformError from a stage.
+    EnvironmentNotFound before anything runs, DeployLocked when another deploy of the service
+    holds its lock too long, and StageFailed or TerraformError from a stage.
     """
     environment = get_environment(environment_name)
     service = load_service(name)
@@ -88,25 +97,33 @@ def deploy_service(name: str, environment_name: str, reporter: Reporter) -> Ledg
             lambda: package(service, artifact_cache_dir()),
             lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
         )
-        toolchain = ensure_toolchain()
-        target = connect(environment).for_service(name)
-        if target.emulator_started:
-            reporter.note(name, f"started the local AWS emulator at {target.endpoint}")
-        for root in ensure_foundations(target, toolchain, service):
-            reporter.note(name, f"applied {root} as ops (local environment only)")
+        with _SETUP:
+            toolchain = ensure_toolchain()
+            target = connect(environment).for_service(name)
+            if target.emulator_started:
+                reporter.note(name, f"started the local AWS emulator at {target.endpoint}")
+            for root in ensure_foundations(target, toolchain, service):
+                reporter.note(name, f"applied {root} as ops (local environment only)")
         ledger = Ledger(target)
-        last = ledger.last_success(name)
-        outcome = stages.run(
-            "deploy",
-            lambda: deploy(target, toolchain, service, artifact, last),
-            lambda done: _describe_deploy(done.changed, done.infra is not None, done.versions),
-        )
-        finished = replace(
-            entry, result="succeeded", finished_at=time.time(), stages=tuple(stages.records),
-            artifact_sha256=artifact.sha256, infra_hash=outcome.infra_hash,
-            plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "",
-        )
-        ledger.record(finished)
+
+        def waiting(holder: LockHolder) -> None:
+            reporter.note(name, f"waiting for the deploy lock held by {holder.describe()}")
+
+        with service_lock(target, name, entry.execution_id, lock_timeout_s, waiting):
+            last = ledger.last_success(name)
+            previous = live_versions(target, service)
+            outcome = stages.run(
+                "deploy",
+                lambda: deploy(target, toolchain, service, artifact, last),
+                lambda done: _describe_deploy(done.changed, done.infra is not None, done.versions),
+            )
+            stages.run("verify", lambda: verify(target, service, previous), lambda summary: summary)
+            finished = replace(
+                entry, result="succeeded", finished_at=time.time(), stages=tuple(stages.records),
+                artifact_sha256=artifact.sha256, infra_hash=outcome.infra_hash,
+                plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "", versions=outcome.versions,
+            )
+            ledger.record(finished)
         return finished
     except PipelineError as err:
         stages.skip_rest()

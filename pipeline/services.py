@@ -73,4 +73,10 @@ def load_service(name: str, services_dir: Path = SERVICES_DIR) -> Service:
                 f"but {module_file.relative_to(services_dir.parent)} does not exist",
                 "create the module or fix the handler path",
             )
+    smoke = manifest.smoke
+    if smoke is not None and not (folder / smoke.event).is_file():
+        raise ManifestError(
+            f"{source}: smoke.event is {smoke.event!r} but services/{name}/{smoke.event} does not exist",
+            "create the event file (JSON) or fix the path",
+        )
     return service

@@ -31,6 +31,7 @@ locals {
       environment = environment
       commands = [
         "python deploy.py stage deploy --service ${local.service} --env ${environment} --artifact \"${local.artifact}\" --execution \"$PIPELINE_EXECUTION_ID\"",
+        "python deploy.py stage verify --service ${local.service} --env ${environment} --execution \"$PIPELINE_EXECUTION_ID\"",
       ]
       install   = concat(local.install, local.install_terraform)
       artifacts = []
@@ -99,6 +100,7 @@ resource "aws_codepipeline" "service" {
           }
           file_paths {
             includes = push.value
+            excludes = length(var.trigger_excludes) > 0 ? var.trigger_excludes : null
           }
         }
       }

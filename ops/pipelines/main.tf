@@ -12,6 +12,7 @@ module "pipeline" {
   name                   = "${var.environment}-${each.key}"
   service_name           = each.key
   trigger_paths          = each.value.trigger_paths
+  trigger_excludes       = each.value.trigger_excludes
   connection_arn         = var.connection_arn
   repository_id          = var.repository_id
   branch                 = var.branch

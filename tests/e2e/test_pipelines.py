@@ -11,7 +11,7 @@ import yaml
 
 from deploy import build_parser
 from pipeline.aws import Identity, Target
-from pipeline.pipelines import apply_pipelines, trigger_paths
+from pipeline.pipelines import apply_pipelines, trigger_filters
 from pipeline.services import service_names
 from pipeline.toolchain import ensure_toolchain
 
@@ -59,12 +59,13 @@ def test_every_service_gets_a_v2_pipeline_with_its_generated_triggers(local_targ
     codepipeline = local_target.client("codepipeline", Identity.OPS)
     names = {pipeline["name"] for pipeline in codepipeline.list_pipelines()["pipelines"]}
     assert {f"local-{service}" for service in service_names()} <= names
-    for service, paths in trigger_paths().items():
+    for service, found in trigger_filters().items():
         pipeline = codepipeline.get_pipeline(name=f"local-{service}")["pipeline"]
         assert pipeline["pipelineType"] == "V2"
         assert pipeline["roleArn"] == applied["pipeline_role"]
         pushes = pipeline["triggers"][0]["gitConfiguration"]["push"]
-        assert [glob for push in pushes for glob in push["filePaths"]["includes"]] == paths
+        assert [glob for push in pushes for glob in push["filePaths"]["includes"]] == list(found.includes)
+        assert all(push["filePaths"]["excludes"] == list(found.excludes) for push in pushes)
         assert all(push["branches"]["includes"] == ["main"] for push in pushes)
         stages = [(stage["name"], stage["actions"][0]["actionTypeId"]["provider"]) for stage in pipeline["stages"]]
         assert stages == [

@@ -49,6 +49,10 @@ def test_a_minimal_manifest_gets_defaults() -> None:
         (lambda m: m.pop("api"), "have routes but there is no 'api' section"),
         (lambda m: m["api"].update(authorization="COGNITO"), "'api.authorization' must be one of"),
         (lambda m: m.update(libs="observability"), "'libs' must list names of folders under libs/"),
+        (lambda m: m.update(smoke={"function": "put_order", "event": "e.json"}), "'smoke.function' names 'put_order'"),
+        (lambda m: m.update(smoke={"function": "get_order", "event": "../x.json"}), "'smoke.event' must be a .json file"),
+        (lambda m: m.update(smoke={"function": "get_order"}), "'smoke.event' must be a non-empty text"),
+        (lambda m: m.update(smoke={"function": "get_order", "event": "e.json", "x": 1}), "unknown field 'smoke.x'"),
     ],
 )
 def test_errors_name_the_file_and_the_field(change: Any, expected: str) -> None:
@@ -60,6 +64,15 @@ def test_errors_name_the_file_and_the_field(change: Any, expected: str) -> None:
 
     assert raised.value.message.startswith("services/orders/service.yaml: ")
     assert expected in raised.value.message
+
+
+def test_a_smoke_event_names_a_declared_function_and_a_file() -> None:
+    manifest = minimal()
+    manifest["smoke"] = {"function": "get_order", "event": "tests/smoke/get.json"}
+
+    smoke = parse_manifest(manifest, "services/orders/service.yaml", "orders").smoke
+
+    assert smoke is not None and (smoke.function, smoke.event) == ("get_order", "tests/smoke/get.json")
 
 
 def test_every_committed_manifest_is_valid() -> None:

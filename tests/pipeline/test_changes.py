@@ -1,0 +1,177 @@
+"""Change detection on real temporary git repositories (pipeline.changes, dependencies, selection)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline import git
+from pipeline.changes import ChangeReport
+from pipeline.errors import GitError
+from pipeline.ledger import LedgerHead
+from pipeline.selection import changes_from_ledger, changes_since
+
+MANIFEST = "name: {name}\ndescription: d\nruntime: python3.11\nlibs: {libs}\nfunctions:\n  run:\n    handler: {name}.run.handler\n"
+FILES = {
+    # alpha: modules/table directly, imports lib geo
+    "services/alpha/service.yaml": MANIFEST.format(name="alpha", libs="[]"),
+    "services/alpha/src/alpha/run.py": "from geo.point import Point\n\ndef handler(e, c):\n    return Point\n",
+    "services/alpha/requirements.txt": "",
+    "services/alpha/infra/main.tf": 'module "t" {\n  source = "../../../modules/table"\n}\n',
+    # beta: modules/stack, which uses modules/table; declares lib obs
+    "services/beta/service.yaml": MANIFEST.format(name="beta", libs="[obs]"),
+    "services/beta/src/beta/run.py": "import json\n\ndef handler(e, c):\n    return json\n",
+    "services/beta/infra/main.tf": 'module "s" {\n  source = "../../../modules/stack"\n}\n',
+    # gamma: no infra modules, no libs
+    "services/gamma/service.yaml": MANIFEST.format(name="gamma", libs="[]"),
+    "services/gamma/src/gamma/run.py": "def handler(e, c):\n    return 1\n",
+    "modules/table/main.tf": 'resource "aws_dynamodb_table" "t" {}\n',
+    "modules/table/README.md": "# table\n",
+    "modules/stack/main.tf": 'module "t" {\n  source = "../table"\n}\n',
+    "modules/iam/function-role/main.tf": "# role\n",
+    "libs/geo/geo/__init__.py": "",
+    "libs/geo/geo/point.py": "Point = 1\n",
+    "libs/obs/obs/__init__.py": "",
+    "ops/iam/main.tf": "# roles\n",
+    "README.md": "# repo\n",
+}
+
+
+def run_git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit(repo: Path, changes: dict[str, str | None], message: str = "change") -> str:
+    """Write (or delete, for None) files and commit them; returns the new commit."""
+    for path, text in changes.items():
+        target = repo / path
+        if text is None:
+            target.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    run_git(repo, "add", "-A")
+    run_git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", message)
+    return run_git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    run_git(tmp_path, "init", "-q", "-b", "main")
+    commit(tmp_path, dict(FILES), "initial")
+    return tmp_path
+
+
+def selected(report: ChangeReport) -> dict[str, tuple[str, ...]]:
+    return {affected.service: affected.reasons for affected in report.services}
+
+
+def test_a_change_in_one_services_code_selects_only_it(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"services/gamma/src/gamma/run.py": "def handler(e, c):\n    return 2\n"})
+
+    report = changes_since(base, repo)
+
+    assert selected(report) == {"gamma": ("services/gamma/src/gamma/run.py changed in its folder",)}
+    assert report.ops_review == () and report.deleted == ()
+
+
+def test_a_services_own_requirements_select_only_that_service(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"services/alpha/requirements.txt": "requests==2.32.3\n"})
+
+    assert list(selected(changes_since(base, repo))) == ["alpha"]
+
+
+def test_a_module_used_by_two_services_selects_both_and_names_the_module(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"modules/table/main.tf": 'resource "aws_dynamodb_table" "t" { name = "x" }\n'})
+
+    reasons = selected(changes_since(base, repo))
+
+    assert reasons == {
+        "alpha": ("modules/table/main.tf: modules/table is used by services/alpha/infra",),
+        "beta": ("modules/table/main.tf: modules/table is used by services/beta/infra (via modules/stack)",),
+    }
+
+
+def test_a_shared_lib_selects_exactly_its_users(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"libs/geo/geo/point.py": "Point = 2\n", "libs/obs/obs/__init__.py": "LEVEL = 1\n"})
+
+    reasons = selected(changes_since(base, repo))
+
+    assert reasons == {
+        "alpha": ("libs/geo/geo/point.py is imported by services/alpha/src/alpha/run.py",),
+        "beta": ("libs/obs/obs/__init__.py is in lib obs, declared in services/beta/service.yaml",),
+    }
+
+
+def test_ops_changes_deploy_nothing_and_need_ops_review(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"ops/iam/main.tf": "# roles v2\n", "modules/iam/function-role/main.tf": "# role v2\n"})
+
+    report = changes_since(base, repo)
+
+    assert report.services == ()
+    assert report.ops_review == ("modules/iam/function-role/main.tf", "ops/iam/main.tf")
+
+
+def test_docs_only_changes_deploy_nothing(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"README.md": "# repo v2\n", "modules/table/README.md": "# t\n", "services/beta/NOTES.md": "n\n"})
+
+    assert changes_since(base, repo) == ChangeReport()
+
+
+def test_a_deleted_service_is_reported_not_deployed(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {path: None for path in FILES if path.startswith("services/gamma/")})
+
+    report = changes_since(base, repo)
+
+    assert report.services == () and report.deleted == ("gamma",)
+
+
+def test_a_bad_since_ref_names_the_ref(repo: Path) -> None:
+    with pytest.raises(GitError, match="--since 'nope' is not a commit"):
+        changes_since("nope", repo)
+
+
+def test_the_ledger_base_selects_new_uncommitted_and_changed_services(repo: Path) -> None:
+    first = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"services/alpha/src/alpha/run.py": "def handler(e, c):\n    return 3\n"})
+    head = git.head_commit(repo)
+    heads = {
+        "alpha": LedgerHead(first, True),  # changed since its base
+        "beta": LedgerHead(head, False),  # deployed with uncommitted changes
+        "gone": LedgerHead(first, True),  # deployed once, folder since removed
+    }
+
+    report = changes_from_ledger(heads, "dev", repo)
+
+    assert selected(report) == {
+        "alpha": ("services/alpha/src/alpha/run.py changed in its folder",),
+        "beta": ("last deploy to dev was not from a commit (uncommitted changes)",),
+        "gamma": ("no successful deploy to dev yet",),
+    }
+    assert report.deleted == ("gone",)
+
+
+def test_a_failed_deploy_leaves_the_base_so_the_service_stays_changed(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"services/gamma/src/gamma/run.py": "def handler(e, c):\n    return 4\n"})
+    everyone_at_base = {name: LedgerHead(base, True) for name in ("alpha", "beta", "gamma")}
+
+    # A failed execution never moves the head, so the next run compares against the same base.
+    assert list(selected(changes_from_ledger(everyone_at_base, "dev", repo))) == ["gamma"]
+    assert list(selected(changes_from_ledger(everyone_at_base, "dev", repo))) == ["gamma"]
+
+
+def test_services_already_at_head_are_not_selected(repo: Path) -> None:
+    head = git.head_commit(repo)
+    heads = {name: LedgerHead(head, True) for name in ("alpha", "beta", "gamma")}
+
+    assert changes_from_ledger(heads, "dev", repo) == ChangeReport()
