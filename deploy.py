@@ -183,8 +183,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def _history_row(entry: LedgerEntry) -> str:
     stages = "  ".join(f"{stage.name}:{stage.status}({stage.seconds:.1f}s)" for stage in entry.stages)
     origin = (entry.commit[:10] or "no-commit") + ("" if entry.from_commit else "+uncommitted")
+    kind = f"{entry.kind} from {entry.origin}" if entry.origin else entry.kind
     return (f"{entry.execution_id}  {entry.service:<16} {entry.environment:<6} {origin:<23} "
-            f"{entry.result:<9} {entry.artifact_sha256[:12] or '-':<12}  {stages}")
+            f"{entry.result:<9} {entry.artifact_sha256[:12] or '-':<12}  {kind}  {stages}")
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -220,6 +221,28 @@ def cmd_stage(args: argparse.Namespace) -> int:
         entry = stage_commands.verify_stage(args.service, args.env, args.execution)
         print(f"[{args.service}] verified in {entry.environment}: {entry.stages[-1].detail} (execution {entry.execution_id})")
     return EXIT_OK
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    from pipeline.promotion import promote
+
+    entry = promote(args.service, args.source, args.to)
+    print(f"{entry.service}: promoted {entry.origin} to {entry.environment} (execution {entry.execution_id}, "
+          f"artifact {entry.artifact_sha256[:12]}, live -> {_versions(entry)})")
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from pipeline.promotion import rollback
+
+    entry = rollback(args.service, args.env, args.to)
+    print(f"{entry.service}: rolled {entry.environment} back to execution {entry.origin} (live -> {_versions(entry)}, "
+          f"artifact {entry.artifact_sha256[:12]}; recorded as {entry.execution_id})")
+    return EXIT_OK
+
+
+def _versions(entry: LedgerEntry) -> str:
+    return ", ".join(f"{function}@{version}" for function, version in sorted(entry.versions.items()))
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
@@ -292,6 +315,18 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
     history.add_argument("--json", action="store_true", help="print the executions as JSON")
     history.set_defaults(handler=cmd_history)
+
+    promote = commands.add_parser("promote", help="deploy what last passed in one environment to another, unchanged")
+    promote.add_argument("--service", required=True, help="service name (a folder under services/)")
+    promote.add_argument("--from", dest="source", required=True, help="environment whose last passing execution is promoted")
+    promote.add_argument("--to", required=True, help="environment to deploy it to")
+    promote.set_defaults(handler=cmd_promote)
+
+    rollback = commands.add_parser("rollback", help="move a service's live alias back to an earlier recorded version")
+    rollback.add_argument("--service", required=True, help="service name (a folder under services/)")
+    rollback.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    rollback.add_argument("--to", help="execution id from `history` to restore (default: the one before live)")
+    rollback.set_defaults(handler=cmd_rollback)
 
     stage = commands.add_parser("stage", help="run one stage of a service, as CI runners do")
     stage.add_argument("stage", choices=("test", "package", "deploy", "verify"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,8 @@ from pipeline.errors import EnvironmentNotFound, ManifestError
 from pipeline.paths import PROJECT_ROOT
 
 ENVIRONMENTS_FILE = PROJECT_ROOT / "environments.toml"
+# Points every command at another definition (tests use two emulator-backed environments).
+ENVIRONMENTS_FILE_VARIABLE = "DEPLOY_ENVIRONMENTS_FILE"
 _FIELDS = {"emulator", "region", "state_bucket", "artifact_bucket", "deployer_profile", "ops_profile"}
 
 
@@ -24,8 +27,15 @@ class Environment:
     ops_profile: str | None = None
 
 
-def load_environments(path: Path = ENVIRONMENTS_FILE) -> dict[str, Environment]:
+def environments_file() -> Path:
+    """environments.toml, or the file DEPLOY_ENVIRONMENTS_FILE names."""
+    override = os.environ.get(ENVIRONMENTS_FILE_VARIABLE)
+    return Path(override) if override else ENVIRONMENTS_FILE
+
+
+def load_environments(path: Path | None = None) -> dict[str, Environment]:
     """Read every environment. Raises ManifestError naming the file and field that is wrong."""
+    path = path or environments_file()
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -49,8 +59,9 @@ def load_environments(path: Path = ENVIRONMENTS_FILE) -> dict[str, Environment]:
     return environments
 
 
-def get_environment(name: str, path: Path = ENVIRONMENTS_FILE) -> Environment:
+def get_environment(name: str, path: Path | None = None) -> Environment:
     """The environment called `name`. Raises EnvironmentNotFound listing the defined ones."""
+    path = path or environments_file()
     environments = load_environments(path)
     if name not in environments:
         raise EnvironmentNotFound(

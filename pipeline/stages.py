@@ -109,6 +109,17 @@ def ship_code(target: Target, service: Service, artifact: Artifact, key: str, fo
     return versions, moved
 
 
+def infra_variables(target: Target) -> dict[str, str]:
+    """The environment's inputs to a service's infra root (the pipeline adds `artifact_key`)."""
+    return {"environment": target.environment.name, "region": target.environment.region,
+            "artifact_bucket": target.environment.artifact_bucket}
+
+
+def service_infra_hash(target: Target, service: Service) -> str:
+    """The digest of the service's infra inputs in this environment, as the ledger records it."""
+    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], infra_variables(target))
+
+
 def deploy(
     target: Target, toolchain: Toolchain, service: Service, artifact: Artifact, last: LedgerEntry | None
 ) -> DeployOutcome:
@@ -117,10 +128,8 @@ def deploy(
     Raises TerraformError from plan or apply, or StageFailed.
     """
     key, uploaded = _upload(target, service, artifact)
-    variables = {"environment": target.environment.name, "region": target.environment.region,
-                 "artifact_bucket": target.environment.artifact_bucket}
-    manifest_file = service.folder / "service.yaml"
-    current_hash = infra_hash(service.infra_dir, [manifest_file], variables)
+    variables = infra_variables(target)
+    current_hash = service_infra_hash(target, service)
     infra = None
     if last is None or last.infra_hash != current_hash:
         terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)

@@ -98,4 +98,8 @@ def test_every_stage_step_is_a_real_cli_command_for_its_environment(job: str, en
     for command in commands:
         argv = shlex.split(re.sub(r"\$\{\{ matrix.service \}\}", "location", re.sub(r"\$\{\{ github\.[a-z_]+ \}\}", "1", command)))
         args = parser.parse_args(argv[2:])
-        assert args.service == "location" and getattr(args, "env", None) in (environment, None, "local")
+        assert args.service == "location"
+        if args.command == "promote":
+            assert (args.source, args.to) == ("dev", "prod")
+        elif args.stage in ("deploy", "verify", "test"):
+            assert args.env == environment
