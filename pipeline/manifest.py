@@ -6,7 +6,7 @@ Pure logic: `parse_manifest` takes text and names, so it is tested without files
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.errors import ManifestError
@@ -57,6 +57,10 @@ class Smoke:
     event: str  # JSON file, relative to the service folder
 
 
+# Function settings an environment may override: name -> (default, lowest, highest).
+TUNABLES = {"memory_mb": (256, 128, 10240), "timeout_s": (10, 1, 900), "reserved_concurrency": (5, 0, 1000)}
+
+
 @dataclass(frozen=True)
 class Manifest:
     name: str
@@ -67,6 +71,13 @@ class Manifest:
     api: Api | None = None
     libs: tuple[str, ...] = ()  # shared packages under libs/<name>/<name>/ packaged with the service
     smoke: Smoke | None = None
+    # environment -> function -> tunable -> value, applied over `functions` in that environment
+    environments: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+    def functions_in(self, environment: str) -> dict[str, Function]:
+        """The functions with `environment`'s overrides applied."""
+        overrides: dict[str, dict[str, Any]] = dict(self.environments.get(environment, {}))
+        return {name: replace(function, **overrides.get(name, {})) for name, function in self.functions.items()}
 
 
 class _Reader:
@@ -140,9 +151,7 @@ def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table])
         name=name,
         handler=reader.text("handler", _HANDLER),
         route=route,
-        memory_mb=reader.number("memory_mb", 256, 128, 10240),
-        timeout_s=reader.number("timeout_s", 10, 1, 900),
-        reserved_concurrency=reader.number("reserved_concurrency", 5, 0, 1000),
+        **{tunable: reader.number(tunable, *limits) for tunable, limits in TUNABLES.items()},
         permissions=permissions,
     )
 
@@ -161,10 +170,27 @@ def _parse_smoke(source: str, data: Any, functions: dict[str, Function]) -> Smok
     return Smoke(function=function, event=event)
 
 
+def _parse_environments(source: str, data: Any, functions: dict[str, Function]) -> dict[str, dict[str, dict[str, int]]]:
+    environments: dict[str, dict[str, dict[str, int]]] = {}
+    for environment, settings in _Reader(source, "", {"environments": data}).mapping("environments").items():
+        reader = _Reader(source, f"environments.{environment}", settings)
+        reader.allow_only("functions")
+        environments[environment] = {}
+        for function, values in reader.mapping("functions").items():
+            if function not in functions:
+                reader.fail(f"'environments.{environment}.functions' names {function!r}, which 'functions' does not declare")
+            tuned = _Reader(source, f"environments.{environment}.functions.{function}", values)
+            tuned.allow_only(*TUNABLES)
+            environments[environment][function] = {
+                tunable: tuned.number(tunable, *TUNABLES[tunable]) for tunable in TUNABLES if tunable in tuned.data
+            }
+    return environments
+
+
 def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     """Check a loaded manifest. Raises ManifestError naming `source` and the offending field."""
     reader = _Reader(source, "", data)
-    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke")
+    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke", "environments")
     name = reader.text("name", _SERVICE_NAME)
     if name != folder_name:
         reader.fail(f"'name' is {name!r} but the folder is services/{folder_name}", "make them the same")
@@ -205,6 +231,7 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
         api=api,
         libs=tuple(libs),
         smoke=smoke,
+        environments=_parse_environments(source, reader.data.get("environments", {}), functions),
     )
 
 

@@ -31,6 +31,12 @@ state_bucket = "promo-prod-state"
 artifact_bucket = "promo-prod-artifacts"
 """
 FUNCTIONS = ("get_location", "put_location")
+PROD_OVERRIDES = """
+environments:
+  prod:
+    functions:
+      get_location: {memory_mb: 512, reserved_concurrency: 7}
+"""
 
 
 class TwoEnvironments:
@@ -74,12 +80,21 @@ def envs(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> TwoE
     environments_file = folder / "environments.toml"
     environments_file.write_text(ENVIRONMENTS)
     two = TwoEnvironments(copy_project(folder / "repo"), environments_file)
+    manifest = two.project.root / "services" / "location" / "service.yaml"
+    manifest.write_text(manifest.read_text() + PROD_OVERRIDES)
     two.ok("deploy", "--service", "location", "--env", "dev")
     return two
 
 
 def as_lambda_sha(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def memory_and_concurrency(envs: TwoEnvironments, environment: str) -> tuple[int, int]:
+    client = envs.targets[environment].client("lambda", Identity.OPS)
+    name = f"{environment}-location-get_location"
+    concurrency = client.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"]
+    return client.get_function_configuration(FunctionName=name)["MemorySize"], concurrency
 
 
 def test_promotion_deploys_the_artifact_dev_verified_byte_for_byte(envs: TwoEnvironments) -> None:
@@ -95,6 +110,8 @@ def test_promotion_deploys_the_artifact_dev_verified_byte_for_byte(envs: TwoEnvi
     key = f"services/location/{passed.artifact_sha256}.zip"
     envs.targets["prod"].client("s3", Identity.OPS).head_object(Bucket="promo-prod-artifacts", Key=key)
     assert f"promoted dev:{passed.execution_id} to prod" in output
+    assert memory_and_concurrency(envs, "dev") == (256, 5)
+    assert memory_and_concurrency(envs, "prod") == (512, 7)
     assert f"promote from dev:{passed.execution_id}" in envs.ok("history", "--service", "location", "--env", "prod")
 
 

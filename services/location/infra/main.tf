@@ -8,11 +8,14 @@ provider "aws" {
 locals {
   manifest = yamldecode(file("${path.module}/../service.yaml"))
   prefix   = "${var.environment}-${local.manifest.name}"
+  # The manifest's per-environment overrides (memory, timeout, concurrency) over each function's values.
+  overrides = try(local.manifest.environments[var.environment].functions, {})
+  functions = { for name, function in local.manifest.functions : name => merge(function, try(local.overrides[name], {})) }
 }
 
 # Execution roles come from ops (ops/iam), found by the naming convention <env>-<service>-<function>.
 data "aws_iam_role" "function" {
-  for_each = local.manifest.functions
+  for_each = local.functions
   name     = "${local.prefix}-${each.key}"
 }
 
@@ -26,7 +29,7 @@ module "table" {
 
 module "function" {
   source   = "../../../modules/function"
-  for_each = local.manifest.functions
+  for_each = local.functions
 
   function_name        = "${local.prefix}-${each.key}"
   role_arn             = data.aws_iam_role.function[each.key].arn
