@@ -44,3 +44,7 @@ lock: $(VENV)/.installed ## Regenerate every root's .terraform.lock.hcl from too
 .PHONY: emulator-stop
 emulator-stop: $(VENV)/.installed ## Stop the local AWS emulator (its state is in memory and is lost)
 	$(PY) deploy.py emulator stop
+
+.PHONY: invoke
+invoke: $(VENV)/.installed ## Invoke a deployed function's live alias: make invoke SERVICE=location FUNCTION=get_location [EVENT=file.json]
+	$(PY) deploy.py invoke --service "$(SERVICE)" --function "$(FUNCTION)" $(if $(EVENT),--event "$(EVENT)") --env $(ENV)

@@ -14,6 +14,7 @@ import threading
 import traceback
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import PipelineError
@@ -276,6 +277,18 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from pipeline.invoke import invoke_function, read_event
+
+    invocation = invoke_function(args.service, args.function, read_event(args.event), args.env)
+    print(invocation.payload)
+    if invocation.function_error:
+        print(f"error: {invocation.function}:live (version {invocation.version}) failed "
+              f"({invocation.function_error})", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def cmd_toolchain(args: argparse.Namespace) -> int:
     from pipeline.roots import all_roots, root_id
     from pipeline.toolchain import ensure_toolchain, lock_root
@@ -345,6 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = commands.add_parser("emulator", help="start, stop or show the local AWS emulator")
     emulator.add_argument("action", choices=("start", "stop", "status"))
     emulator.set_defaults(handler=cmd_emulator)
+
+    invoke = commands.add_parser("invoke", help="invoke a deployed function's live alias and print its response")
+    invoke.add_argument("--service", required=True, help="service name (a folder under services/)")
+    invoke.add_argument("--function", required=True, help="function name from the service's manifest")
+    invoke.add_argument("--event", type=Path, help="JSON file with the event (default: {})")
+    invoke.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    invoke.set_defaults(handler=cmd_invoke)
 
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))

@@ -1,83 +1,108 @@
-"""The dependency graph change detection needs, read from a checkout.
+"""The dependency graph change detection needs, read from the checkout's tracked files.
 
 Only the parts the changed paths can touch are read: module calls when a module changed, lib
-declarations and imports when a lib changed, so a small change in a big monorepo stays fast.
+declarations and imports when a lib changed, all with one `git grep` over the repository rather
+than a walk over a thousand folders, so a big monorepo stays fast.
 """
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline import git
 from pipeline.changes import DependencyGraph, ServiceDependencies, lib_of, module_of
 from pipeline.paths import PROJECT_ROOT
-from pipeline.tfmodules import module_sources
 from pipeline.services import MANIFEST_NAME
+from pipeline.tfmodules import LOCAL_MODULE_SOURCE
+
+_SOURCE_LINE = r'^[[:space:]]*source[[:space:]]*=[[:space:]]*"\.\.?/'
+_IMPORT = re.compile(r"^\s*(?:from\s+(\w+)[\w.]*\s+import|import\s+(\w+))")
 
 
-def _module_paths(infra: Path, repo: Path, sources: dict[Path, list[Path]]) -> dict[str, tuple[str, ...]]:
-    """Every module folder `infra` uses -> the modules it is reached through (breadth first)."""
+def _import_line(package: str) -> str:
+    return rf"^[[:space:]]*(from[[:space:]]+{package}([.][[:alnum:]_.]*)?[[:space:]]+import|import[[:space:]]+{package}([.]|[[:space:]]|,|$))"
+
+
+def _word(word: str) -> str:
+    return rf"(^|[^[:alnum:]_]){word}([^[:alnum:]_]|$)"
+
+
+def modules_reached(root: str, calls: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """Every module folder `root` uses -> the modules it is reached through (breadth first)."""
     found: dict[str, tuple[str, ...]] = {}
-    pending: list[tuple[Path, tuple[str, ...]]] = [(infra, ())]
+    pending: list[tuple[str, tuple[str, ...]]] = [(root, ())]
     while pending:
         folder, via = pending.pop(0)
-        if folder not in sources:
-            sources[folder] = module_sources(folder)
-        for module in sources[folder]:
-            name = module.relative_to(repo).as_posix()
-            if name not in found:
-                found[name] = via
-                pending.append((module, (*via, name)))
+        for module in calls.get(folder, []):
+            if module not in found:
+                found[module] = via
+                pending.append((module, (*via, module)))
     return found
 
 
-def _declared_libs(manifest: Path, libs: set[str]) -> tuple[str, ...]:
-    """The libs among `libs` the manifest declares; the YAML is parsed only if it names one."""
-    text = manifest.read_text()
-    if not any(lib in text for lib in libs):
-        return ()
+def _declared(repo: Path, manifest: str, libs: set[str]) -> tuple[str, ...]:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load((repo / manifest).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return ()  # the deploy reports a broken manifest properly; detection must not stop on it
-    declared = data.get("libs", []) if isinstance(data, dict) else []
-    return tuple(lib for lib in declared if lib in libs) if isinstance(declared, list) else ()
+    names = data.get("libs", []) if isinstance(data, dict) else []
+    return tuple(lib for lib in names if lib in libs) if isinstance(names, list) else ()
 
 
 def build_graph(changed: Iterable[str], repo: Path = PROJECT_ROOT) -> DependencyGraph:
     """What each service under `repo`/services uses, as far as the `changed` paths need.
 
-    Never raises for a broken manifest (it counts as declaring no libs); OSError if unreadable.
+    A manifest that is not valid YAML counts as declaring no libs. Raises GitError when git
+    cannot search the repository.
     """
     paths = list(changed)
-    return _graph(repo, {lib for lib in map(lib_of, paths) if lib}, any(module_of(path) for path in paths))
+    return _graph(repo, sorted({lib for lib in map(lib_of, paths) if lib}), any(map(module_of, paths)))
 
 
 def full_graph(repo: Path = PROJECT_ROOT) -> DependencyGraph:
-    """Everything each service uses: every module its root reaches and every lib under libs/."""
-    libs = {folder.name for folder in (repo / "libs").glob("*") if folder.is_dir()}
-    return _graph(repo, libs, need_modules=True)
+    """Everything each service uses: every module its root reaches and every lib under libs/.
+
+    Raises GitError when git cannot search the repository.
+    """
+    return _graph(repo, sorted(folder.name for folder in (repo / "libs").glob("*") if folder.is_dir()), True)
 
 
-def _graph(repo: Path, libs: set[str], need_modules: bool) -> DependencyGraph:
-    repo = repo.resolve()
-    imports = git.files_importing(sorted(libs), cwd=repo) if libs else {}
-    sources: dict[Path, list[Path]] = {}
-    services: dict[str, ServiceDependencies] = {}
-    for manifest in sorted((repo / "services").glob(f"*/{MANIFEST_NAME}")):
-        name = manifest.parent.name
-        folder_prefix = f"services/{name}/"
-        infra = manifest.parent / "infra"
+def _graph(repo: Path, libs: list[str], with_modules: bool) -> DependencyGraph:
+    patterns = [_import_line(lib) for lib in libs] + [_word(lib) for lib in libs]
+    pathspecs = ["services/*.py", f"services/*/{MANIFEST_NAME}"] if libs else []
+    if with_modules:
+        patterns.append(_SOURCE_LINE)
+        pathspecs.append("*.tf")
+    calls: dict[str, list[str]] = {}
+    importers: dict[str, dict[str, list[str]]] = {}
+    manifests: set[str] = set()
+    for path, line in git.grep_lines(patterns, pathspecs, cwd=repo) if patterns else []:
+        if path.endswith(".tf"):
+            source = LOCAL_MODULE_SOURCE.match(line)
+            if source:
+                folder = posixpath.dirname(path)
+                calls.setdefault(folder, []).append(posixpath.normpath(posixpath.join(folder, source.group(1))))
+        elif path.endswith(".py"):
+            statement = _IMPORT.match(line)
+            package = statement and (statement.group(1) or statement.group(2))
+            if package in libs and path.startswith("services/"):
+                files = importers.setdefault(path.split("/")[1], {}).setdefault(package, [])
+                if path not in files:
+                    files.append(path)
+        elif path.endswith(MANIFEST_NAME):
+            manifests.add(path)
+    declared = {manifest.split("/")[1]: _declared(repo, manifest, set(libs)) for manifest in manifests}
+    services = {}
+    for manifest_file in (repo / "services").glob(f"*/{MANIFEST_NAME}"):
+        name = manifest_file.parent.name
         services[name] = ServiceDependencies(
-            modules=_module_paths(infra, repo, sources) if need_modules and infra.is_dir() else {},
-            declared_libs=_declared_libs(manifest, libs) if libs else (),
-            lib_imports={
-                lib: tuple(path for path in files if path.startswith(folder_prefix))
-                for lib, files in imports.items()
-                if any(path.startswith(folder_prefix) for path in files)
-            },
+            modules=modules_reached(f"services/{name}/infra", calls) if calls else {},
+            declared_libs=declared.get(name, ()),
+            lib_imports={lib: tuple(files) for lib, files in importers.get(name, {}).items()},
         )
     return DependencyGraph(services)

@@ -61,3 +61,7 @@ class PromotionRefused(PipelineError):
 
 class RollbackImpossible(PipelineError):
     """A rollback with no earlier recorded version to move `live` back to."""
+
+
+class InvocationError(PipelineError):
+    """A function could not be invoked: not deployed, or its event file is unreadable."""

@@ -68,25 +68,19 @@ def changed_paths(old: str, new: str, cwd: Path = PROJECT_ROOT) -> list[str]:
     return [path for path in output.split("\0") if path]
 
 
-def files_importing(packages: list[str], cwd: Path = PROJECT_ROOT) -> dict[str, list[str]]:
-    """For each Python package name, the tracked files under services/ that import it.
+def grep_lines(patterns: list[str], pathspecs: list[str], cwd: Path = PROJECT_ROOT) -> list[tuple[str, str]]:
+    """(path, line) for every line of tracked files under `pathspecs` matching any ERE pattern.
 
-    One `git grep` over the checkout; a package no file imports is absent from the result.
+    One `git grep` over the checkout. Raises GitError when git cannot search it.
     """
-    if not packages:
-        return {}
-    patterns: list[str] = []
-    for package in packages:
-        patterns += ["-e", rf"^\s*(from\s+{package}(\.\w+)*\s+import|import\s+{package}(\.|\s|,|$))"]
+    arguments = [item for pattern in patterns for item in ("-e", pattern)]
     result = subprocess.run(
-        ["git", "grep", "-n", "-I", "-E", *patterns, "--", "services/*.py"],
-        cwd=cwd, capture_output=True, text=True,
+        ["git", "grep", "-I", "-E", "--null", *arguments, "--", *pathspecs], cwd=cwd, capture_output=True, text=True
     )
-    found: dict[str, list[str]] = {}
+    if result.returncode > 1:  # 1: nothing matched
+        raise GitError(f"git grep failed: {result.stderr.strip()}", "run it inside the repository")
+    found = []
     for line in result.stdout.splitlines():
-        path, _, rest = line.partition(":")
-        statement = rest.partition(":")[2].split()
-        imported = statement[1].split(".")[0].rstrip(",") if len(statement) > 1 else ""
-        if imported in packages and path not in found.get(imported, []):
-            found.setdefault(imported, []).append(path)
+        path, _, text = line.partition("\0")
+        found.append((path, text))
     return found

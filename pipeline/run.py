@@ -97,6 +97,7 @@ def deploy_service(
             lambda: package(service, artifact_cache_dir()),
             lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
         )
+        entry = replace(entry, artifact_sha256=artifact.sha256)  # failed executions name their artifact too
         with _SETUP:
             toolchain = ensure_toolchain()
             target = connect(environment).for_service(name)
@@ -120,7 +121,7 @@ def deploy_service(
             stages.run("verify", lambda: verify(target, service, previous), lambda summary: summary)
             finished = replace(
                 entry, result="succeeded", finished_at=time.time(), stages=tuple(stages.records),
-                artifact_sha256=artifact.sha256, infra_hash=outcome.infra_hash,
+                infra_hash=outcome.infra_hash,
                 plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "", versions=outcome.versions,
             )
             ledger.record(finished)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-_LOCAL_MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]+)"', re.MULTILINE)
+LOCAL_MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]+)"', re.MULTILINE)
 
 
 def module_sources(folder: Path) -> list[Path]:
@@ -13,7 +13,7 @@ def module_sources(folder: Path) -> list[Path]:
     return sorted({
         (folder / source).resolve()
         for tf_file in folder.glob("*.tf")
-        for source in _LOCAL_MODULE_SOURCE.findall(tf_file.read_text())
+        for source in LOCAL_MODULE_SOURCE.findall(tf_file.read_text())
     })
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pipeline.aws import Identity, Target
-from pipeline.errors import StageFailed
+from pipeline.errors import InvocationError, StageFailed
+from pipeline.invoke import read_event
 from pipeline.naming import function_name
 from pipeline.services import Service
 from pipeline.stages import ALIAS
@@ -45,11 +45,10 @@ def verify(target: Target, service: Service, previous: dict[str, str]) -> str:
     smoke = service.manifest.smoke
     if smoke is None:
         return "no smoke event declared"
-    event_file = service.folder / smoke.event
     try:
-        payload = json.dumps(json.loads(event_file.read_text())).encode()
-    except ValueError as err:
-        raise StageFailed(f"verify: services/{service.name}/{smoke.event} is not valid JSON: {err}", "fix the event file") from None
+        payload = read_event(service.folder / smoke.event)
+    except InvocationError as err:
+        raise StageFailed(f"verify: {err.message}", err.hint) from None
     from botocore.exceptions import ClientError
 
     client = target.client("lambda", Identity.DEPLOYER)

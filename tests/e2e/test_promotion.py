@@ -31,7 +31,11 @@ state_bucket = "promo-prod-state"
 artifact_bucket = "promo-prod-artifacts"
 """
 FUNCTIONS = ("get_location", "put_location")
-PROD_OVERRIDES = """
+# The copy verifies every deploy with a smoke event and tunes get_location for prod.
+MANIFEST_ADDITIONS = """
+smoke:
+  function: get_location
+  event: tests/smoke.json
 environments:
   prod:
     functions:
@@ -80,8 +84,9 @@ def envs(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> TwoE
     environments_file = folder / "environments.toml"
     environments_file.write_text(ENVIRONMENTS)
     two = TwoEnvironments(copy_project(folder / "repo"), environments_file)
-    manifest = two.project.root / "services" / "location" / "service.yaml"
-    manifest.write_text(manifest.read_text() + PROD_OVERRIDES)
+    service = two.project.root / "services" / "location"
+    (service / "tests" / "smoke.json").write_text('{"pathParameters": {"user_id": "smoke"}}\n')
+    (service / "service.yaml").write_text((service / "service.yaml").read_text() + MANIFEST_ADDITIONS)
     two.ok("deploy", "--service", "location", "--env", "dev")
     return two
 
@@ -139,17 +144,18 @@ def test_rollback_moves_live_back_to_the_previous_recorded_version(envs: TwoEnvi
 
 
 def test_promotion_refuses_when_devs_last_execution_failed_verify(envs: TwoEnvironments) -> None:
+    """A release whose unit tests pass but whose deployed function fails the smoke event."""
     prod_before = envs.live_code("prod")
-    service = envs.project.root / "services" / "location"
-    (service / "tests" / "smoke.json").write_text('{"pathParameters": {"user_id": "smoke"}}\n')
-    manifest = service / "service.yaml"
-    manifest.write_text(manifest.read_text() + "\nsmoke:\n  function: get_location\n  event: tests/smoke.json\n")
-    failed = envs.run("deploy", "--service", "location", "--env", "dev")
-    assert failed.returncode == 1 and "verify" in failed.stdout + failed.stderr
-    assert envs.last("dev").result == "failed"
+    handler = envs.project.root / "services" / "location" / "src" / "location" / "get_location.py"
+    handler.write_text(handler.read_text().replace(
+        "    try:\n        user_id", "    raise RuntimeError('broken release')\n    try:\n        user_id", 1))
+    envs.ok("stage", "deploy", "--service", "location", "--env", "dev", "--execution", "broken-release")
+    failed = envs.run("stage", "verify", "--service", "location", "--env", "dev", "--execution", "broken-release")
+    assert failed.returncode == 1 and "verify: smoke event" in failed.stderr and "live moved back" in failed.stderr
+    assert (envs.last("dev").execution_id, envs.last("dev").result) == ("broken-release", "failed")
 
     refused = envs.run("promote", "--service", "location", "--from", "dev", "--to", "prod")
 
     assert refused.returncode == 1
-    assert "last execution in dev" in refused.stderr and "did not pass: failed" in refused.stderr
+    assert "last execution in dev (broken-release) did not pass: failed" in refused.stderr
     assert envs.live_code("prod") == prod_before

@@ -1,0 +1,189 @@
+"""The orchestrator end to end: two services in parallel, then only what changed, then history.
+
+Runs a throwaway git repository made from the project plus a small second service, `echo`,
+against the suite's emulator with real Terraform.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.aws import Identity, Target
+from pipeline.ledger import Ledger
+from tests.e2e.conftest import Project, copy_project
+
+pytestmark = pytest.mark.e2e
+
+ECHO_MANIFEST = """name: echo
+description: Answers with the event it was sent.
+runtime: python3.11
+smoke:
+  function: echo
+  event: tests/smoke.json
+functions:
+  echo:
+    handler: echo.handler.handler
+"""
+ECHO_HANDLER = "def handler(event, context):\n    return {{'echo': event, 'version': {version}}}\n"
+BROKEN_HANDLER = "def handler(event, context):\n    raise RuntimeError('broken on purpose')\n"
+ECHO_INFRA = """provider "aws" {
+  region = var.region
+}
+
+locals {
+  manifest = yamldecode(file("${path.module}/../service.yaml"))
+}
+
+data "aws_iam_role" "function" {
+  name = "${var.environment}-echo-echo"
+}
+
+module "function" {
+  source = "../../../modules/function"
+
+  function_name   = "${var.environment}-echo-echo"
+  role_arn        = data.aws_iam_role.function.arn
+  handler         = local.manifest.functions.echo.handler
+  runtime         = local.manifest.runtime
+  artifact_bucket = var.artifact_bucket
+  artifact_key    = var.artifact_key
+}
+"""
+
+
+def git(project: Project, *args: str) -> str:
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
+    return subprocess.run(command, cwd=project.root, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit_all(project: Project, message: str) -> str:
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", message)
+    return git(project, "rev-parse", "HEAD")
+
+
+def add_echo_service(project: Project) -> None:
+    folder = project.root / "services" / "echo"
+    (folder / "src" / "echo").mkdir(parents=True)
+    (folder / "tests").mkdir()
+    (folder / "infra").mkdir()
+    (folder / "service.yaml").write_text(ECHO_MANIFEST)
+    (folder / "src" / "echo" / "__init__.py").write_text("")
+    (folder / "src" / "echo" / "handler.py").write_text(ECHO_HANDLER.format(version=1))
+    (folder / "tests" / "smoke.json").write_text('{"ping": "pong"}\n')
+    (folder / "tests" / "test_handler.py").write_text(
+        "from echo.handler import handler\n\n\ndef test_echoes():\n    assert handler({'a': 1}, None)['echo'] == {'a': 1}\n"
+    )
+    location_infra = project.root / "services" / "location" / "infra"
+    for name in ("versions.tf", "variables.tf", ".terraform.lock.hcl"):
+        shutil.copy(location_infra / name, folder / "infra" / name)
+    (folder / "infra" / "main.tf").write_text(ECHO_INFRA)
+
+
+def live_version(target: Target, function: str) -> str:
+    alias = target.client("lambda", Identity.OPS).get_alias(FunctionName=function, Name="live")
+    return str(alias["FunctionVersion"])
+
+
+def changed(project: Project) -> dict[str, object]:
+    result = project.deploy_py("changed", "--json")
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> Project:
+    project = copy_project(tmp_path_factory.mktemp("orchestrator") / "repo")
+    add_echo_service(project)
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "two services")
+    return project
+
+
+@pytest.fixture(scope="module")
+def first_run(repo: Project) -> subprocess.CompletedProcess[str]:
+    return repo.deploy_py("deploy", "--changed", "--jobs", "2")
+
+
+def test_both_services_deploy_in_parallel_and_pass_verify(first_run: subprocess.CompletedProcess[str]) -> None:
+    assert first_run.returncode == 0, first_run.stdout + first_run.stderr
+    assert "echo: deployed to local" in first_run.stdout
+    assert "location: deployed to local" in first_run.stdout
+    assert "[echo] verify succeeded" in first_run.stdout
+    assert "echo answered the smoke event" in first_run.stdout
+
+
+def test_nothing_is_changed_right_after_a_deploy(first_run: subprocess.CompletedProcess[str], repo: Project) -> None:
+    assert changed(repo) == {"services": [], "ops_review": [], "deleted": []}
+
+
+def test_a_change_to_one_service_redeploys_only_it_and_history_shows_both(
+    first_run: subprocess.CompletedProcess[str], repo: Project, local_target: Target
+) -> None:
+    before = live_version(local_target, "local-echo-echo")
+    (repo.root / "services" / "echo" / "src" / "echo" / "handler.py").write_text(ECHO_HANDLER.format(version=2))
+    head = commit_all(repo, "echo v2")
+
+    assert [s["service"] for s in changed(repo)["services"]] == ["echo"]  # type: ignore[index, union-attr]
+    result = repo.deploy_py("deploy", "--changed")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "echo: deployed to local" in result.stdout and "location: deployed" not in result.stdout
+    assert "code only, Terraform skipped" in result.stdout
+    assert live_version(local_target, "local-echo-echo") != before
+    history = json.loads(repo.deploy_py("history", "--json").stdout)
+    mine = [entry for entry in history if entry["service"] in ("echo", "location") and entry["commit"]]
+    assert {entry["service"] for entry in mine} == {"echo", "location"}
+    last_echo = [entry for entry in mine if entry["service"] == "echo"][-1]
+    assert last_echo["commit"] == head and last_echo["result"] == "succeeded" and last_echo["artifact_sha256"]
+    assert [stage["name"] for stage in last_echo["stages"]] == ["test", "package", "deploy", "verify"]
+
+
+def test_a_failing_smoke_event_rolls_live_back_and_keeps_the_service_changed(
+    first_run: subprocess.CompletedProcess[str], repo: Project, local_target: Target
+) -> None:
+    good_version = live_version(local_target, "local-echo-echo")
+    good_head = Ledger(local_target).heads()["echo"]
+    (repo.root / "services" / "echo" / "src" / "echo" / "handler.py").write_text(BROKEN_HANDLER)
+    (repo.root / "services" / "echo" / "tests" / "test_handler.py").write_text("def test_nothing():\n    pass\n")
+    commit_all(repo, "echo broken")
+
+    result = repo.deploy_py("deploy", "--changed")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[echo] verify failed" in result.stdout
+    assert f"live moved back to echo@{good_version}" in result.stderr
+    assert "1 of 1 pipelines failed: echo" in result.stderr
+    assert live_version(local_target, "local-echo-echo") == good_version
+    assert Ledger(local_target).heads()["echo"] == good_head
+    assert [s["service"] for s in changed(repo)["services"]] == ["echo"]  # type: ignore[index, union-attr]
+    failed = json.loads(repo.deploy_py("history", "--service", "echo", "--json").stdout)[-1]
+    assert failed["result"] == "failed" and failed["artifact_sha256"]
+    assert [stage["status"] for stage in failed["stages"]] == ["succeeded", "succeeded", "succeeded", "failed"]
+
+
+def test_changed_refuses_uncommitted_changes(first_run: subprocess.CompletedProcess[str], repo: Project) -> None:
+    echo = repo.root / "services" / "echo"
+    (echo / "requirements.txt").write_text("# no runtime dependencies\n")
+    commit_all(repo, "echo requirements")
+    (echo / "src" / "echo" / "scratch.py").write_text("x = 1\n")
+    try:
+        result = repo.deploy_py("deploy", "--changed")
+    finally:
+        (echo / "src" / "echo" / "scratch.py").unlink()
+
+    assert result.returncode == 1
+    assert "uncommitted changes in echo: --changed deploys commits only" in result.stderr
+    assert "[echo] test" not in result.stdout
+
+
+def test_a_bad_since_ref_is_one_line_and_a_hint(repo: Project) -> None:
+    result = repo.deploy_py("changed", "--since", "no-such-ref")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: --since 'no-such-ref' is not a commit in this repository\nhint: ")
