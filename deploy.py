@@ -246,6 +246,18 @@ def _versions(entry: LedgerEntry) -> str:
     return ", ".join(f"{function}@{version}" for function, version in sorted(entry.versions.items()))
 
 
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from pipeline.aws import connect
+    from pipeline.bootstrap import apply_bootstrap
+    from pipeline.environments import get_environment
+    from pipeline.toolchain import ensure_toolchain
+
+    environment = get_environment(args.env)
+    apply_bootstrap(connect(environment), ensure_toolchain())
+    print(f"ops/bootstrap applied to {environment.name}: buckets {environment.state_bucket}, {environment.artifact_bucket}")
+    return EXIT_OK
+
+
 def cmd_pipelines(args: argparse.Namespace) -> int:
     from pipeline import pipelines
 
@@ -349,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     stage.add_argument("--artifact", help="deploy: a zip from `stage package` (default: build from the tree)")
     stage.add_argument("--execution", default="", help="deploy/verify: execution id in the ledger (default: new / the newest)")
     stage.set_defaults(handler=cmd_stage)
+
+    bootstrap = commands.add_parser("bootstrap", help="ops: create the environment's state and artifact buckets")
+    bootstrap.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    bootstrap.set_defaults(handler=cmd_bootstrap)
 
     pipelines = commands.add_parser("pipelines", help="ops: show the pipeline triggers or apply ops/pipelines")
     pipelines.add_argument("action", choices=("triggers", "apply"))

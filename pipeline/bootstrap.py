@@ -24,7 +24,7 @@ def bootstrap_state_file(target: Target) -> Path:
     return local_dir() / "state" / target.environment.name / "bootstrap.tfstate"
 
 
-def bucket_exists(target: Target, bucket: str) -> bool:
+def _bucket_exists(target: Target, bucket: str) -> bool:
     from botocore.exceptions import ClientError
 
     try:
@@ -73,21 +73,30 @@ def apply_iam(target: Target, toolchain: Toolchain) -> None:
     )
 
 
+def ensure_buckets(target: Target, toolchain: Toolchain) -> bool:
+    """Make sure the state bucket exists; returns whether ops/bootstrap was applied for it.
+
+    Raises BootstrapMissing outside `local` when it is missing.
+    """
+    environment = target.environment
+    if _bucket_exists(target, environment.state_bucket):
+        return False
+    if not environment.emulator:
+        raise BootstrapMissing(
+            f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
+            f"ops must apply ops/bootstrap first: make bootstrap ENV={environment.name}",
+        )
+    apply_bootstrap(target, toolchain)
+    return True
+
+
 def ensure_foundations(target: Target, toolchain: Toolchain, service: Service) -> list[str]:
     """Make sure buckets and `service`'s roles exist; returns the ops roots applied to get there.
 
     Raises BootstrapMissing outside `local` when something is missing.
     """
     environment = target.environment
-    applied = []
-    if not bucket_exists(target, environment.state_bucket):
-        if not environment.emulator:
-            raise BootstrapMissing(
-                f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
-                f"ops must apply ops/bootstrap first: make bootstrap ENV={environment.name}",
-            )
-        apply_bootstrap(target, toolchain)
-        applied.append("ops/bootstrap")
+    applied = ["ops/bootstrap"] if ensure_buckets(target, toolchain) else []
     missing = _missing_roles(target, service)
     if missing:
         if not environment.emulator:

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.aws import Identity, Target
-from pipeline.bootstrap import apply_bootstrap, bucket_exists
+from pipeline.bootstrap import ensure_buckets
 from pipeline.changes import PathFilter, path_filter
 from pipeline.dependencies import full_graph
-from pipeline.errors import BootstrapMissing
 from pipeline.paths import PROJECT_ROOT
 from pipeline.roots import ApplyResult, plan_and_apply, s3_backend, terraform_for
 from pipeline.toolchain import Toolchain
@@ -42,13 +41,6 @@ def apply_pipelines(target: Target, toolchain: Toolchain, settings: Mapping[str,
 
     Raises BootstrapMissing outside `local` when the state bucket is missing, TerraformError.
     """
-    environment = target.environment
-    if not bucket_exists(target, environment.state_bucket):
-        if not environment.emulator:
-            raise BootstrapMissing(
-                f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
-                f"ops must apply ops/bootstrap first: make bootstrap ENV={environment.name}",
-            )
-        apply_bootstrap(target, toolchain)
+    ensure_buckets(target, toolchain)
     terraform = terraform_for(target, toolchain, PIPELINES_ROOT, Identity.OPS)
     return plan_and_apply(terraform, s3_backend(target, PIPELINES_ROOT), pipeline_inputs(target, settings or {}))

@@ -5,6 +5,6 @@ connection_arn    = "arn:aws:codeconnections:eu-west-1:111111111111:connection/r
 repository_id     = "example/serverless-monorepo"
 pipeline_role_arn = "arn:aws:iam::111111111111:role/pipelines/codepipeline"
 deployer_role_arns = {
-  dev  = "arn:aws:iam::111111111111:role/deployers/dev-{service}-deployer"
-  prod = "arn:aws:iam::222222222222:role/deployers/prod-{service}-deployer"
+  dev  = "arn:aws:iam::111111111111:role/deployers/dev-deployer-{service}"
+  prod = "arn:aws:iam::222222222222:role/deployers/prod-deployer-{service}"
 }

@@ -40,13 +40,13 @@ def applied(local_target: Target) -> dict[str, str]:
     pipeline_role = ensure_role(iam, "local-codepipeline", PIPELINE_TRUST, "/pipelines/")
     for environment in ("dev", "prod"):
         for service in service_names():
-            ensure_role(iam, f"{environment}-{service}-deployer", BUILD_TRUST, "/deployers/")
+            ensure_role(iam, f"{environment}-deployer-{service}", BUILD_TRUST, "/deployers/")
     settings = {
         "connection_arn": f"arn:aws:codeconnections:us-east-1:{account}:connection/local",
         "repository_id": "example/serverless-monorepo",
         "pipeline_role_arn": pipeline_role,
         "deployer_role_arns": {
-            environment: f"arn:aws:iam::{account}:role/deployers/{environment}-{{service}}-deployer"
+            environment: f"arn:aws:iam::{account}:role/deployers/{environment}-deployer-{{service}}"
             for environment in ("dev", "prod")
         },
     }
@@ -83,7 +83,7 @@ def test_builds_run_the_real_cli_as_each_environments_deployer(local_target: Tar
         assert [project["name"] for project in projects] == [f"local-{service}-{stage}" for stage in stages]
         for stage, project in zip(stages, projects):
             environment = "prod" if stage == "deploy-prod" else "dev"
-            assert project["serviceRole"] == f"arn:aws:iam::{applied['account']}:role/deployers/{environment}-{service}-deployer"
+            assert project["serviceRole"] == f"arn:aws:iam::{applied['account']}:role/deployers/{environment}-deployer-{service}"
             assert project["source"]["type"] == "CODEPIPELINE"
             commands = yaml.safe_load(project["source"]["buildspec"])["phases"]["build"]["commands"]
             argv = shlex.split(commands[0])
