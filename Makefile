@@ -64,3 +64,11 @@ emulator-stop: $(VENV)/.installed ## Stop the local AWS emulator (its state is i
 .PHONY: invoke
 invoke: $(VENV)/.installed ## Invoke a deployed function's live alias: make invoke SERVICE=location FUNCTION=get_location [EVENT=file.json]
 	$(PY) deploy.py invoke --service "$(SERVICE)" --function "$(FUNCTION)" $(if $(EVENT),--event "$(EVENT)") --env $(ENV)
+
+.PHONY: serve
+serve: $(VENV)/.installed ## Local API gateway on 127.0.0.1:4580 for every deployed service: curl localhost:4580/<service>/<path>
+	$(PY) deploy.py serve --env $(ENV)
+
+.PHONY: new-service
+new-service: $(VENV)/.installed ## Create a service from the templates: make new-service NAME=orders
+	$(PY) deploy.py new-service --name "$(NAME)"

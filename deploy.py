@@ -301,6 +301,40 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from pipeline.gateway import HOST, connect_local, gateway_port, load_routes, make_server
+
+    target = connect_local(args.env)
+    server = make_server(target, args.port if args.port is not None else gateway_port())
+    print(f"gateway at http://{HOST}:{server.server_port}/<service>/<path> (emulator {target.endpoint})")
+    for route in load_routes(target):
+        method, path = route.route_key.split(" ", 1)
+        print(f"  {method:6} /{route.service}{path}  [{route.authorization}] -> {route.function_arn.split(':function:')[1]}")
+    print("Ctrl-C stops it", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def cmd_new_service(args: argparse.Namespace) -> int:
+    from pipeline.scaffold import create_service
+
+    created = create_service(args.name, args.description or f"The {args.name} service.")
+    print(f"created services/{created.name}:")
+    for path in created.files:
+        print(f"  {path}")
+    print(f"next: make deploy SERVICE={created.name}, then make serve and curl "
+          f"http://127.0.0.1:4580/{created.name}/status")
+    print("ops: ops/iam reads every manifest; apply it to create the execution role(s) "
+          f"{', '.join(created.roles)} (path /services/{created.name}/; logs and X-Ray only until the manifest "
+          "asks for more). The pipeline applies it itself in local; elsewhere: make iam-plan, review, make iam-apply.")
+    return EXIT_OK
+
+
 def cmd_toolchain(args: argparse.Namespace) -> int:
     from pipeline.roots import all_roots, root_id
     from pipeline.toolchain import ensure_toolchain, lock_root
@@ -381,6 +415,16 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--event", type=Path, help="JSON file with the event (default: {})")
     invoke.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
     invoke.set_defaults(handler=cmd_invoke)
+
+    serve = commands.add_parser("serve", help="local API gateway on 127.0.0.1 routing to every deployed service's API")
+    serve.add_argument("--port", type=int, help="port to listen on (default: DEPLOY_GATEWAY_PORT or 4580)")
+    serve.add_argument("--env", default="local", help="an emulator environment from environments.toml (default: local)")
+    serve.set_defaults(handler=cmd_serve)
+
+    new_service = commands.add_parser("new-service", help="create services/<name> from the templates")
+    new_service.add_argument("--name", required=True, help="service name: lower case letters, digits, hyphens")
+    new_service.add_argument("--description", help="one line for the manifest")
+    new_service.set_defaults(handler=cmd_new_service)
 
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))

@@ -93,11 +93,16 @@ def _module_reason(path: str, module: str, service: str, via: tuple[str, ...]) -
     return f"{path}: {module} is used by services/{service}/infra{through}"
 
 
-def _lib_reasons(path: str, lib: str, name: str, uses: ServiceDependencies) -> list[str]:
-    reasons = [f"{path} is imported by {importer}" for importer in uses.lib_imports.get(lib, ())]
+def _lib_reason(path: str, lib: str, name: str, uses: ServiceDependencies) -> str | None:
+    """Why a change to `path` in `lib` affects the service: an import if any, else its declaration."""
+    importers = uses.lib_imports.get(lib, ())
+    if importers:
+        what = f"{path} is imported by" if path.endswith(".py") else f"{path} is in lib {lib}, imported by"
+        more = f" and {len(importers) - 1} more files" if len(importers) > 1 else ""
+        return f"{what} {importers[0]}{more}"
     if lib in uses.declared_libs:
-        reasons.append(f"{path} is in lib {lib}, declared in services/{name}/service.yaml")
-    return reasons
+        return f"{path} is in lib {lib}, declared in services/{name}/service.yaml"
+    return None
 
 
 def _summarised(reasons: list[str]) -> tuple[str, ...]:
@@ -135,7 +140,7 @@ def affected_services(
         lib, module = lib_of(path), module_of(path)
         for name in sorted(considered & graph.services.keys()):
             uses = graph.services[name]
-            found = _lib_reasons(path, lib, name, uses) if lib else []
+            found = [reason for reason in [_lib_reason(path, lib, name, uses) if lib else None] if reason]
             if module is not None and module in uses.modules:
                 found.append(_module_reason(path, module, name, uses.modules[module]))
             if found:

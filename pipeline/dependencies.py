@@ -15,19 +15,12 @@ from pathlib import Path
 from pipeline import git
 from pipeline.changes import DependencyGraph, ServiceDependencies, lib_of, module_of
 from pipeline.paths import PROJECT_ROOT
-from pipeline.services import MANIFEST_NAME
+from pipeline.services import MANIFEST_NAME, service_names
 from pipeline.tfmodules import LOCAL_MODULE_SOURCE
 
-_SOURCE_LINE = r'^[[:space:]]*source[[:space:]]*=[[:space:]]*"\.\.?/'
 _IMPORT = re.compile(r"^\s*(?:from\s+(\w+)[\w.]*\s+import|import\s+(\w+))")
-
-
-def _import_line(package: str) -> str:
-    return rf"^[[:space:]]*(from[[:space:]]+{package}([.][[:alnum:]_.]*)?[[:space:]]+import|import[[:space:]]+{package}([.]|[[:space:]]|,|$))"
-
-
-def _word(word: str) -> str:
-    return rf"(^|[^[:alnum:]_]){word}([^[:alnum:]_]|$)"
+# `libs: [a, b]` on one line, the usual form, is read straight from the grep output.
+_FLOW_LIBS = re.compile(r"^libs:\s*\[([\w\s,-]*)\]\s*(#.*)?$")
 
 
 def modules_reached(root: str, calls: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
@@ -43,14 +36,19 @@ def modules_reached(root: str, calls: dict[str, list[str]]) -> dict[str, tuple[s
     return found
 
 
-def _declared(repo: Path, manifest: str, libs: set[str]) -> tuple[str, ...]:
-    import yaml
+def _declared(repo: Path, manifest: str, line: str, libs: set[str]) -> tuple[str, ...]:
+    """The libs among `libs` the manifest declares, given a line of it that names one."""
+    flow = _FLOW_LIBS.match(line)
+    if flow:
+        names: object = [name.strip() for name in flow.group(1).split(",")]
+    else:
+        import yaml
 
-    try:
-        data = yaml.load((repo / manifest).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
-        return ()  # the deploy reports a broken manifest properly; detection must not stop on it
-    names = data.get("libs", []) if isinstance(data, dict) else []
+        try:
+            data = yaml.load((repo / manifest).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError:
+            return ()  # the deploy reports a broken manifest properly; detection must not stop on it
+        names = data.get("libs", []) if isinstance(data, dict) else []
     return tuple(lib for lib in names if lib in libs) if isinstance(names, list) else ()
 
 
@@ -73,15 +71,15 @@ def full_graph(repo: Path = PROJECT_ROOT) -> DependencyGraph:
 
 
 def _graph(repo: Path, libs: list[str], with_modules: bool) -> DependencyGraph:
-    patterns = [_import_line(lib) for lib in libs] + [_word(lib) for lib in libs]
+    words = list(libs)
     pathspecs = ["services/*.py", f"services/*/{MANIFEST_NAME}"] if libs else []
     if with_modules:
-        patterns.append(_SOURCE_LINE)
+        words.append("source")
         pathspecs.append("*.tf")
     calls: dict[str, list[str]] = {}
     importers: dict[str, dict[str, list[str]]] = {}
-    manifests: set[str] = set()
-    for path, line in git.grep_lines(patterns, pathspecs, cwd=repo) if patterns else []:
+    declared: dict[str, tuple[str, ...]] = {}
+    for path, line in git.grep_words(words, pathspecs, cwd=repo) if words else []:
         if path.endswith(".tf"):
             source = LOCAL_MODULE_SOURCE.match(line)
             if source:
@@ -95,11 +93,10 @@ def _graph(repo: Path, libs: list[str], with_modules: bool) -> DependencyGraph:
                 if path not in files:
                     files.append(path)
         elif path.endswith(MANIFEST_NAME):
-            manifests.add(path)
-    declared = {manifest.split("/")[1]: _declared(repo, manifest, set(libs)) for manifest in manifests}
+            service = path.split("/")[1]
+            declared[service] = tuple(sorted({*declared.get(service, ()), *_declared(repo, path, line, set(libs))}))
     services = {}
-    for manifest_file in (repo / "services").glob(f"*/{MANIFEST_NAME}"):
-        name = manifest_file.parent.name
+    for name in service_names(repo / "services"):
         services[name] = ServiceDependencies(
             modules=modules_reached(f"services/{name}/infra", calls) if calls else {},
             declared_libs=declared.get(name, ()),

@@ -65,3 +65,11 @@ class RollbackImpossible(PipelineError):
 
 class InvocationError(PipelineError):
     """A function could not be invoked: not deployed, or its event file is unreadable."""
+
+
+class GatewayError(PipelineError):
+    """The local API gateway (`deploy.py serve`) could not start."""
+
+
+class ScaffoldError(PipelineError):
+    """A new service cannot be created: a bad name, or the folder already exists."""

@@ -18,6 +18,7 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|ANY) /[A-Za-z0-9_{}/+.-]*$")
 _ACTION = re.compile(r"^dynamodb:[A-Za-z]+$")
+_FUNCTION_REF = re.compile(r"^[a-z][a-z0-9-]{0,30}\.[a-z][a-z0-9_]{0,30}$")  # service.function
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,10 @@ class Function:
     memory_mb: int = 256
     timeout_s: int = 10
     reserved_concurrency: int = 5
+    error_alarm_threshold: int = 0  # errors per alarm period before the function's Errors alarm fires
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    invokes: tuple[str, ...] = ()  # other services' functions (service.function) it may invoke
+    calls_apis: tuple[str, ...] = ()  # services whose IAM-authorised API it may call (execute-api:Invoke)
 
     @property
     def module(self) -> str:
@@ -58,7 +62,10 @@ class Smoke:
 
 
 # Function settings an environment may override: name -> (default, lowest, highest).
-TUNABLES = {"memory_mb": (256, 128, 10240), "timeout_s": (10, 1, 900), "reserved_concurrency": (5, 0, 1000)}
+TUNABLES = {
+    "memory_mb": (256, 128, 10240), "timeout_s": (10, 1, 900), "reserved_concurrency": (5, 0, 1000),
+    "error_alarm_threshold": (0, 0, 100000),
+}
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,12 @@ class _Reader:
             self.fail(f"'{self.where(key)}' must be a whole number from {low} to {high}, not {value!r}")
         return int(value)
 
+    def names(self, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and pattern.match(item) for item in value):
+            self.fail(f"'{self.where(key)}' must list {what}, not {value!r}")
+        return tuple(value)
+
     def mapping(self, key: str) -> dict[str, Any]:
         value = self.data.get(key, {})
         if not isinstance(value, dict):
@@ -136,7 +149,7 @@ class _Reader:
 
 def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table]) -> Function:
     reader = _Reader(source, f"functions.{name}", data)
-    reader.allow_only("handler", "route", "memory_mb", "timeout_s", "reserved_concurrency", "permissions")
+    reader.allow_only("handler", "route", *TUNABLES, "permissions", "invokes", "calls_apis")
     route = reader.text("route", _ROUTE) if "route" in reader.data else None
     permissions: dict[str, tuple[str, ...]] = {}
     for table, actions in reader.mapping("permissions").items():
@@ -153,6 +166,8 @@ def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table])
         route=route,
         **{tunable: reader.number(tunable, *limits) for tunable, limits in TUNABLES.items()},
         permissions=permissions,
+        invokes=reader.names("invokes", _FUNCTION_REF, "other services' functions as service.function"),
+        calls_apis=reader.names("calls_apis", _SERVICE_NAME, "service names"),
     )
 
 

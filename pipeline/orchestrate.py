@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline import git
 from pipeline.aws import Target, connect
@@ -12,9 +13,11 @@ from pipeline.changes import ChangeReport
 from pipeline.environments import get_environment
 from pipeline.errors import GitError, PipelineError
 from pipeline.ledger import Ledger, LedgerEntry
-from pipeline.run import Reporter, deploy_service
 from pipeline.selection import changes_from_ledger
 from pipeline.services import SERVICES_DIR, load_service
+
+if TYPE_CHECKING:  # the stages load Terraform and packaging code; a no-op --changed never needs them
+    from pipeline.run import Reporter
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ def require_committed(services: Sequence[str]) -> None:
 
 
 def _one(name: str, environment_name: str, reporter: Reporter) -> PipelineResult:
+    from pipeline.run import deploy_service
+
     try:
         return PipelineResult(name, execution=deploy_service(name, environment_name, reporter))
     except PipelineError as err:

@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline import git
 from pipeline.changes import ChangeReport, affected_services, always_deploy
 from pipeline.dependencies import build_graph
+from pipeline.errors import GitError
 from pipeline.ledger import LedgerHead
 from pipeline.paths import PROJECT_ROOT
 from pipeline.services import service_names
@@ -26,8 +27,14 @@ def changes_between(base: str, head: str, repo: Path = PROJECT_ROOT, only: list[
 
 def changes_since(since: str, repo: Path = PROJECT_ROOT) -> ChangeReport:
     """What changed from commit `since` to HEAD. Raises GitError for a ref that is not a commit."""
-    head = git.resolve_commit("HEAD", cwd=repo, what="HEAD")
-    return changes_between(git.resolve_commit(since, cwd=repo), head, repo)
+    if since.startswith("-"):
+        git.resolve_commit(since, cwd=repo)  # never handed to `git diff`, which would read an option
+    try:
+        return changes_between(f"{since}^{{commit}}", "HEAD", repo)
+    except GitError:
+        git.resolve_commit(since, cwd=repo)  # names the bad ref; the diff's own error is vaguer
+        git.resolve_commit("HEAD", cwd=repo, what="HEAD")
+        raise
 
 
 def changes_from_ledger(heads: dict[str, LedgerHead], environment: str, repo: Path = PROJECT_ROOT) -> ChangeReport:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeline.aws import Identity, Target
 from pipeline.errors import StageFailed
+from pipeline.gateway import infra_variables
 from pipeline.ledger import LedgerEntry
 from pipeline.naming import function_name
 from pipeline.package import Artifact, PackageInputs, build, source_files
@@ -109,15 +110,15 @@ def ship_code(target: Target, service: Service, artifact: Artifact, key: str, fo
     return versions, moved
 
 
-def infra_variables(target: Target) -> dict[str, str]:
+def service_infra_variables(target: Target) -> dict[str, str]:
     """The environment's inputs to a service's infra root (the pipeline adds `artifact_key`)."""
     return {"environment": target.environment.name, "region": target.environment.region,
-            "artifact_bucket": target.environment.artifact_bucket}
+            "artifact_bucket": target.environment.artifact_bucket, **infra_variables(target.environment)}
 
 
 def service_infra_hash(target: Target, service: Service) -> str:
     """The digest of the service's infra inputs in this environment, as the ledger records it."""
-    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], infra_variables(target))
+    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], service_infra_variables(target))
 
 
 def deploy(
@@ -128,7 +129,7 @@ def deploy(
     Raises TerraformError from plan or apply, or StageFailed.
     """
     key, uploaded = _upload(target, service, artifact)
-    variables = infra_variables(target)
+    variables = service_infra_variables(target)
     current_hash = service_infra_hash(target, service)
     infra = None
     if last is None or last.infra_hash != current_hash:

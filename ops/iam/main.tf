@@ -21,9 +21,20 @@ locals {
         service     = service
         name        = "${var.environment}-${service}-${name}"
         permissions = try(function.permissions, {})
+        invokes     = try(function.invokes, [])
+        calls_apis  = try(function.calls_apis, [])
       }
     }
   ]...)
+  # Routes of every service, as execute-api resource patterns: any API id and stage, the route's
+  # method, path parameters as wildcards. API ids are random, so routes are what a grant can name.
+  api_routes = {
+    for service, manifest in local.manifests : service => [
+      for function in values(manifest.functions) :
+      "arn:aws:execute-api:${var.region}:${data.aws_caller_identity.current.account_id}:*/*/${split(" ", function.route)[0]}${replace(split(" ", function.route)[1], "/\\{[^/]+\\}/", "*")}"
+      if try(function.route, null) != null
+    ]
+  }
 }
 
 module "function_role" {
@@ -37,4 +48,9 @@ module "function_role" {
     for table, actions in each.value.permissions :
     "arn:aws:dynamodb:${var.region}:${data.aws_caller_identity.current.account_id}:table/${var.environment}-${each.value.service}-${table}" => actions
   }
+  invoke_function_arns = [
+    for ref in each.value.invokes :
+    "arn:aws:lambda:${var.region}:${data.aws_caller_identity.current.account_id}:function:${var.environment}-${replace(ref, ".", "-")}:live"
+  ]
+  execute_api_arns = flatten([for service in each.value.calls_apis : lookup(local.api_routes, service, [])])
 }

@@ -166,6 +166,27 @@ def pipeline_timestamps_are_epoch_seconds() -> None:
     CodePipeline.metadata = property(metadata)  # type: ignore[assignment,method-assign]
 
 
+# Operations whose IAM action is not `<service>:<operation>` (from the AWS service authorization reference).
+_IAM_ACTION_OF_OPERATION = {"lambda:Invoke": "lambda:InvokeFunction", "lambda:InvokeAsync": "lambda:InvokeFunction"}
+
+
+def operations_are_authorised_as_their_iam_action() -> None:
+    """Authorise Lambda Invoke as `lambda:InvokeFunction`, the action policies grant.
+
+    moto names the action after the API operation (`lambda:Invoke`), so a role allowed exactly
+    `lambda:InvokeFunction`, as in AWS, was denied every invocation under IAM enforcement.
+    """
+    from moto.iam.access_control import IAMRequestBase
+
+    original: Callable[..., None] = IAMRequestBase.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._action = _IAM_ACTION_OF_OPERATION.get(self._action, self._action)
+
+    IAMRequestBase.__init__ = init  # type: ignore[method-assign]
+
+
 PATCHES: list[Callable[[], None]] = [
     resource_scoped_statements_match_unresolved_resources,
     signatures_are_checked_against_the_encoded_url,
@@ -173,6 +194,7 @@ PATCHES: list[Callable[[], None]] = [
     pipeline_sources_need_no_location,
     pipeline_roles_may_list_their_service_principals,
     pipeline_timestamps_are_epoch_seconds,
+    operations_are_authorised_as_their_iam_action,
 ]
 
 

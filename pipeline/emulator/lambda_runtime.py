@@ -106,6 +106,10 @@ def function_env(function: Any, endpoint: str, request_id: str, log_stream: str,
         _LAMBDA_INVOKED_ARN=function.function_arn,
         _LAMBDA_DEADLINE_MS=str(deadline_ms),
     )
+    if function.tracing_config.get("Mode") == "Active":
+        # As Lambda does for active tracing; segments go to a daemon address nobody listens on.
+        env.update(_X_AMZN_TRACE_ID=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=1",
+                   AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:2000", AWS_XRAY_CONTEXT_MISSING="LOG_ERROR")
     env.update(role_session(function))
     return env
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,17 @@ def copy_project(destination: Path) -> Project:
 
 
 @pytest.fixture(scope="session")
-def project(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> Project:
+def gateway_port(local_target: Target) -> Iterator[int]:
+    """The port `deploy.py serve` uses in this session; deploys point services' API URLs at it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DEPLOY_GATEWAY_PORT", str(port))
+        yield port
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory, local_target: Target, gateway_port: int) -> Project:
     """One project copy shared by the session (its deployed services are reused across tests)."""
     return copy_project(tmp_path_factory.mktemp("project") / "repo")

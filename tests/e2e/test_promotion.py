@@ -147,8 +147,7 @@ def test_promotion_refuses_when_devs_last_execution_failed_verify(envs: TwoEnvir
     """A release whose unit tests pass but whose deployed function fails the smoke event."""
     prod_before = envs.live_code("prod")
     handler = envs.project.root / "services" / "location" / "src" / "location" / "get_location.py"
-    handler.write_text(handler.read_text().replace(
-        "    try:\n        user_id", "    raise RuntimeError('broken release')\n    try:\n        user_id", 1))
+    handler.write_text(handler.read_text() + "\n\ndef handler(event, context):\n    raise RuntimeError('broken release')\n")
     envs.ok("stage", "deploy", "--service", "location", "--env", "dev", "--execution", "broken-release")
     failed = envs.run("stage", "verify", "--service", "location", "--env", "dev", "--execution", "broken-release")
     assert failed.returncode == 1 and "verify: smoke event" in failed.stderr and "live moved back" in failed.stderr

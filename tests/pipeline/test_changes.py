@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import git
-from pipeline.changes import ChangeReport
+from pipeline.changes import MAX_REASONS, ChangeReport, DependencyGraph, ServiceDependencies, affected_services
 from pipeline.errors import GitError
 from pipeline.ledger import LedgerHead
 from pipeline.selection import changes_from_ledger, changes_since
@@ -109,6 +109,18 @@ def test_a_shared_lib_selects_exactly_its_users(repo: Path) -> None:
     }
 
 
+def test_lib_declarations_in_block_form_count_and_mentions_do_not(repo: Path) -> None:
+    block = "name: delta\ndescription: not obs related\nruntime: python3.11\nlibs:\n  - geo\nfunctions:\n  run:\n    handler: delta.run.handler\n"
+    commit(repo, {"services/delta/service.yaml": block, "services/delta/src/delta/run.py": "import obsolete\n"})
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"libs/geo/geo/point.py": "Point = 3\n", "libs/obs/obs/__init__.py": "LEVEL = 2\n"})
+
+    reasons = selected(changes_since(base, repo))
+
+    assert reasons["delta"] == ("libs/geo/geo/point.py is in lib geo, declared in services/delta/service.yaml",)
+    assert sorted(reasons) == ["alpha", "beta", "delta"]
+
+
 def test_ops_changes_deploy_nothing_and_need_ops_review(repo: Path) -> None:
     base = run_git(repo, "rev-parse", "HEAD")
     commit(repo, {"ops/iam/main.tf": "# roles v2\n", "modules/iam/function-role/main.tf": "# role v2\n"})
@@ -135,9 +147,11 @@ def test_a_deleted_service_is_reported_not_deployed(repo: Path) -> None:
     assert report.services == () and report.deleted == ("gamma",)
 
 
-def test_a_bad_since_ref_names_the_ref(repo: Path) -> None:
-    with pytest.raises(GitError, match="--since 'nope' is not a commit"):
-        changes_since("nope", repo)
+@pytest.mark.parametrize("ref", ["nope", "--output=written", "HEAD~5"])
+def test_a_bad_since_ref_names_the_ref(repo: Path, ref: str) -> None:
+    with pytest.raises(GitError, match=f"--since '{ref}' is not a commit"):
+        changes_since(ref, repo)
+    assert not (repo / "written").exists()
 
 
 def test_the_ledger_base_selects_new_uncommitted_and_changed_services(repo: Path) -> None:
@@ -175,3 +189,16 @@ def test_services_already_at_head_are_not_selected(repo: Path) -> None:
     heads = {name: LedgerHead(head, True) for name in ("alpha", "beta", "gamma")}
 
     assert changes_from_ledger(heads, "dev", repo) == ChangeReport()
+
+
+def test_reasons_are_one_per_path_and_capped() -> None:
+    graph = DependencyGraph({
+        "kit_user": ServiceDependencies(declared_libs=("kit",), lib_imports={"kit": ("services/kit_user/src/a.py", "services/kit_user/src/b.py")}),
+    })
+    paths = ["libs/kit/requirements.txt", "libs/kit/kit/x.py", *[f"services/kit_user/src/f{i}.py" for i in range(12)]]
+
+    reasons = affected_services(paths, graph).services[0].reasons
+
+    assert reasons[0] == "libs/kit/kit/x.py is imported by services/kit_user/src/a.py and 1 more files"
+    assert reasons[1] == "libs/kit/requirements.txt is in lib kit, imported by services/kit_user/src/a.py and 1 more files"
+    assert len(reasons) == MAX_REASONS + 1 and reasons[-1] == "... and 4 more"

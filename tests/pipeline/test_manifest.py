@@ -36,6 +36,17 @@ def test_a_minimal_manifest_gets_defaults() -> None:
     assert function.memory_mb == 256 and function.timeout_s == 10
     assert function.module == "orders.get_order"
     assert function.permissions == {"orders": ("dynamodb:GetItem",)}
+    assert function.invokes == () and function.calls_apis == ()
+
+
+def test_cross_service_permissions_are_read() -> None:
+    manifest = minimal()
+    manifest["functions"]["get_order"].update(invokes=["payments.charge_card"], calls_apis=["stock"])
+
+    function = parse_manifest(manifest, "services/orders/service.yaml", "orders").functions["get_order"]
+
+    assert function.invokes == ("payments.charge_card",)
+    assert function.calls_apis == ("stock",)
 
 
 @pytest.mark.parametrize(
@@ -55,6 +66,8 @@ def test_a_minimal_manifest_gets_defaults() -> None:
         (lambda m: m.update(smoke={"function": "get_order", "event": "../x.json"}), "'smoke.event' must be a .json file"),
         (lambda m: m.update(smoke={"function": "get_order"}), "'smoke.event' must be a non-empty text"),
         (lambda m: m.update(smoke={"function": "get_order", "event": "e.json", "x": 1}), "unknown field 'smoke.x'"),
+        (lambda m: m["functions"]["get_order"].update(invokes=["payments"]), "'functions.get_order.invokes' must list"),
+        (lambda m: m["functions"]["get_order"].update(calls_apis="payments"), "'functions.get_order.calls_apis' must list"),
     ],
 )
 def test_errors_name_the_file_and_the_field(change: Any, expected: str) -> None:

@@ -37,6 +37,24 @@ data "aws_iam_policy_document" "permissions" {
       resources = [statement.key]
     }
   }
+
+  dynamic "statement" {
+    for_each = length(var.invoke_function_arns) > 0 ? [1] : []
+    content {
+      sid       = "InvokeOtherServices"
+      actions   = ["lambda:InvokeFunction"]
+      resources = var.invoke_function_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.execute_api_arns) > 0 ? [1] : []
+    content {
+      sid       = "CallOtherServicesApis"
+      actions   = ["execute-api:Invoke"]
+      resources = var.execute_api_arns
+    }
+  }
 }
 
 resource "aws_iam_role" "this" {

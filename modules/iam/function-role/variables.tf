@@ -23,6 +23,18 @@ variable "table_actions" {
   default     = {}
 }
 
+variable "invoke_function_arns" {
+  description = "ARNs (alias-qualified) of other services' functions this function may invoke."
+  type        = list(string)
+  default     = []
+}
+
+variable "execute_api_arns" {
+  description = "execute-api ARNs (api/stage/METHOD/path patterns) of IAM-authorised routes this function may call."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Tags merged onto every resource."
   type        = map(string)

@@ -17,3 +17,9 @@ variable "artifact_key" {
   description = "Key of the code artifact functions are created from (set by the pipeline)."
   type        = string
 }
+
+variable "service_gateway_url" {
+  description = "Base URL of the local gateway (make serve) for calls to other services' APIs; set by the pipeline locally, empty in AWS."
+  type        = string
+  default     = ""
+}

@@ -229,3 +229,29 @@ def test_plain_moto_sends_pipeline_timestamps_as_text(unpatched_moto: tuple[str,
     role_arn = iam.create_role(RoleName="compat-single", AssumeRolePolicyDocument=single)["Role"]["Arn"]
     create_two_stage_pipeline(codepipeline, role_arn, "compat-timestamps")
     assert isinstance(raw_pipeline_created(codepipeline, "compat-timestamps"), str)
+
+
+def invoker_keys(iam: Any) -> tuple[str, str]:
+    """A user allowed exactly lambda:InvokeFunction, as an AWS policy grants invoking."""
+    iam.create_user(UserName="invoker")
+    iam.put_user_policy(UserName="invoker", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}],
+    }))
+    key = iam.create_access_key(UserName="invoker")["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def test_the_patched_emulator_authorises_invoke_as_invoke_function(local_target: Target) -> None:
+    assert local_target.endpoint
+    key, secret = invoker_keys(local_target.client("iam", Identity.OPS))
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        client(local_target.endpoint, "lambda", key, secret).invoke(FunctionName="absent", Payload=b"{}")
+
+
+def test_plain_moto_authorises_invoke_as_a_made_up_action(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto maps Invoke to lambda:InvokeFunction: drop operations_are_authorised_as_their_iam_action."""
+    endpoint, credentials = unpatched_moto
+    key, secret = invoker_keys(client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key))
+    with pytest.raises(ClientError, match="AccessDenied"):
+        client(endpoint, "lambda", key, secret).invoke(FunctionName="absent", Payload=b"{}")

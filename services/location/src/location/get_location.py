@@ -1,19 +1,21 @@
-"""GET /locations/{user_id}: a user's last stored position."""
+"""GET /locations/{user_id}: a user's last stored position, for callers holding a valid token."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from location import store
-from location.http import BadRequest, path_parameter, response
+from service_kit import NotFound, Request, endpoint, user_of_token
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        user_id = path_parameter(event, "user_id")
-    except BadRequest as err:
-        return response(400, {"message": str(err)})
+def get_location(request: Request) -> tuple[int, dict[str, Any]]:
+    """The stored position. Raises Unauthorized for a bad token, NotFound when there is none."""
+    user_id = request.path("user_id")
+    user_of_token(request.user_token(), request.correlation_id)
     item = store.table().get_item(Key={"user_id": user_id}).get("Item")
     if item is None:
-        return response(404, {"message": f"no location for user {user_id}"})
-    return response(200, store.from_item(item))
+        raise NotFound(f"no location for user {user_id}")
+    return 200, store.from_item(item)
+
+
+handler = endpoint(get_location)

@@ -1,31 +1,31 @@
-"""PUT /locations/{user_id}: store a user's position."""
+"""PUT /locations/{user_id}: store a user's position; only that user's token may."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from location import store
-from location.http import BadRequest, json_body, path_parameter, response
+from service_kit import Forbidden, Request, endpoint, user_of_token
+
+POSITION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+    },
+    "required": ["latitude", "longitude"],
+    "additionalProperties": False,
+}
 
 
-def parse_position(body: dict[str, Any]) -> tuple[float, float]:
-    """Latitude and longitude from a request body. Raises BadRequest when either is invalid."""
-    position = []
-    for field, limit in (("latitude", 90), ("longitude", 180)):
-        value = body.get(field)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise BadRequest(f"{field} must be a number")
-        if not -limit <= value <= limit:
-            raise BadRequest(f"{field} must be between -{limit} and {limit}")
-        position.append(float(value))
-    return position[0], position[1]
+def put_location(request: Request) -> tuple[int, dict[str, Any]]:
+    """Store the position. Raises Unauthorized, Forbidden (another user's token) or BadRequest."""
+    user_id = request.path("user_id")
+    if user_of_token(request.user_token(), request.correlation_id) != user_id:
+        raise Forbidden("the token does not belong to this user")
+    position = request.json(POSITION_SCHEMA)
+    store.table().put_item(Item=store.to_item(user_id, float(position["latitude"]), float(position["longitude"])))
+    return 200, {"user_id": user_id, "latitude": position["latitude"], "longitude": position["longitude"]}
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        user_id = path_parameter(event, "user_id")
-        latitude, longitude = parse_position(json_body(event))
-    except BadRequest as err:
-        return response(400, {"message": str(err)})
-    store.table().put_item(Item=store.to_item(user_id, latitude, longitude))
-    return response(200, {"user_id": user_id, "latitude": latitude, "longitude": longitude})
+handler = endpoint(put_location)

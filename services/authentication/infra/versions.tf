@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.6"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "5.100.0"
+    }
+  }
+
+  # Bucket, key and locking come from the environment definition at init time.
+  backend "s3" {}
+}

@@ -1,0 +1,1 @@
+"""The authentication service's Lambda handlers, one module per endpoint and action."""

@@ -1,0 +1,1 @@
+"""The profile service's Lambda handlers, one module per endpoint and action."""

@@ -1,0 +1,192 @@
+"""The reference system: authentication, location and profile deployed and working together.
+
+Everything goes through `deploy.py serve`'s gateway, as a client would; functions run in the
+emulator as their deployed artifacts, under their own roles.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from pipeline import emulator
+from pipeline.aws import Identity, Target
+from tests.e2e.conftest import Project
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("authentication", "location", "profile")  # profile reads location's API URL
+TABLES = ("local-authentication-users", "local-authentication-tokens", "local-location-locations",
+          "local-profile-profiles")
+
+
+@pytest.fixture(scope="module")
+def deployed(project: Project) -> None:
+    for service in SERVICES:
+        result = project.deploy_py("deploy", "--service", service)
+        assert result.returncode == 0, f"{service}:\n{result.stdout}\n{result.stderr}"
+
+
+@dataclass(frozen=True)
+class Gateway:
+    base_url: str
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+                sign: bool = False, raw: bytes | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Send one request; returns status, JSON body and lower-cased headers."""
+        url = f"{self.base_url}{path}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        all_headers = {"content-type": "application/json", **(headers or {})}
+        if sign:
+            all_headers = signed_headers(method, url, data, all_headers)
+        request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                return answer.status, json.loads(answer.read() or b"{}"), {k.lower(): v for k, v in answer.headers.items()}
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"{}"), {k.lower(): v for k, v in err.headers.items()}
+
+
+def signed_headers(method: str, url: str, data: bytes | None, headers: dict[str, str]) -> dict[str, str]:
+    """Headers with a SigV4 signature for execute-api, as an IAM-authorised caller sends them."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    credentials = emulator.ops_credentials()
+    request = AWSRequest(method=method, url=url, data=data, headers=headers)
+    SigV4Auth(Credentials(credentials.access_key_id, credentials.secret_access_key), "execute-api",
+              "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+@pytest.fixture(scope="module")
+def gateway(deployed: None, project: Project, gateway_port: int) -> Iterator[Gateway]:
+    """`deploy.py serve` from the project copy, on the port the deploys pointed services at."""
+    process = subprocess.Popen([sys.executable, "deploy.py", "serve"], cwd=project.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base_url = f"http://127.0.0.1:{gateway_port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base_url}/none", timeout=2)
+        except urllib.error.HTTPError:
+            break  # it answered (404)
+        except OSError:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "the gateway did not start"
+            time.sleep(0.2)
+    try:
+        yield Gateway(base_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def item_counts(local_target: Target) -> dict[str, int]:
+    dynamodb = local_target.client("dynamodb", Identity.OPS)
+    return {table: dynamodb.scan(TableName=table, Select="COUNT")["Count"] for table in TABLES}
+
+
+def log_messages(local_target: Target, function: str) -> list[str]:
+    logs = local_target.client("logs", Identity.OPS)
+    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=f"/aws/lambda/{function}")
+    return [event["message"] for page in pages for event in page["events"]]
+
+
+@pytest.fixture(scope="module")
+def ada(gateway: Gateway) -> str:
+    """A registered user with a token, a stored location and a profile."""
+    assert gateway.request("POST", "/authentication/users", {"user_id": "ada", "password": "correct horse"})[0] == 201
+    status, issued, _ = gateway.request("POST", "/authentication/tokens", {"user_id": "ada", "password": "correct horse"})
+    assert status == 201, issued
+    token = str(issued["token"])
+    status, stored, _ = gateway.request("PUT", "/location/locations/ada", {"latitude": 51.5, "longitude": -0.12},
+                                        headers={"x-user-token": token}, sign=True)
+    assert (status, stored) == (200, {"user_id": "ada", "latitude": 51.5, "longitude": -0.12})
+    status, created, _ = gateway.request("POST", "/profile/profiles", {"display_name": "Ada"},
+                                         headers={"authorization": f"Bearer {token}"})
+    assert status == 201, created
+    return token
+
+
+def test_a_profile_comes_back_with_its_location_and_one_correlation_id_spans_all_three(
+    ada: str, gateway: Gateway, local_target: Target
+) -> None:
+    correlation_id = str(uuid.uuid4())
+
+    status, profile, headers = gateway.request("GET", "/profile/profiles/ada", headers={
+        "authorization": f"Bearer {ada}", "x-correlation-id": correlation_id})
+
+    assert status == 200, profile
+    assert profile == {"user_id": "ada", "display_name": "Ada", "bio": "",
+                       "location": {"latitude": 51.5, "longitude": -0.12}}
+    assert headers["x-correlation-id"] == correlation_id
+    for function in ("local-profile-get_profile", "local-location-get_location", "local-authentication-verify_token"):
+        logged = [json.loads(m) for m in log_messages(local_target, function) if correlation_id in m]
+        assert logged, f"{function} logged nothing for {correlation_id}"
+        assert all(line["correlation_id"] == correlation_id for line in logged)
+    everything = "\n".join(m for f in ("local-authentication-issue_token", "local-authentication-create_user")
+                           for m in log_messages(local_target, f))
+    assert ada not in everything and "correct horse" not in everything
+
+
+def bad_requests(token: str) -> list[tuple[str, str, Any, dict[str, str], bool, int]]:
+    """(method, path, body, headers, signed, expected status) for each route's bad inputs."""
+    bearer = {"authorization": f"Bearer {token}"}
+    user = {"x-user-token": token}
+    big = {"display_name": "x" * 20_000}
+    return [
+        ("POST", "/authentication/users", {"user_id": "eve"}, {}, False, 400),
+        ("POST", "/authentication/users", {"user_id": "eve", "password": 12345678}, {}, False, 400),
+        ("POST", "/authentication/users", {"user_id": "eve", "password": "p" * 20_000}, {}, False, 413),
+        ("POST", "/authentication/tokens", {"user_id": "ada", "password": "wrong horse"}, {}, False, 401),
+        ("POST", "/authentication/tokens", {"user_id": "ada"}, {}, False, 400),
+        ("PUT", "/location/locations/ada", {"latitude": 1, "longitude": 2}, user, False, 403),
+        ("PUT", "/location/locations/ada", {"latitude": 1, "longitude": 2}, {"x-user-token": "forged"}, True, 401),
+        ("PUT", "/location/locations/ada", {"latitude": "north", "longitude": 2}, user, True, 400),
+        ("PUT", "/location/locations/ada", {"latitude": 1}, user, True, 400),
+        ("PUT", "/location/locations/ada", {"latitude": 1, "longitude": 2, "pad": "x" * 20_000}, user, True, 413),
+        ("GET", "/location/locations/ada", None, {"x-user-token": "forged"}, True, 401),
+        ("POST", "/profile/profiles", {"display_name": "Eve"}, {"authorization": "Bearer forged"}, False, 401),
+        ("POST", "/profile/profiles", {}, bearer, False, 400),
+        ("POST", "/profile/profiles", {"display_name": 7}, bearer, False, 400),
+        ("POST", "/profile/profiles", big, bearer, False, 413),
+        ("GET", "/profile/profiles/ada", None, {"authorization": "Bearer forged"}, False, 401),
+        ("GET", "/profile/profiles/ada", None, {}, False, 401),
+        ("GET", "/profile/nowhere", None, {}, False, 404),
+    ]
+
+
+def test_bad_inputs_get_a_short_4xx_and_write_nothing(ada: str, gateway: Gateway, local_target: Target) -> None:
+    before = item_counts(local_target)
+    failures = []
+    for method, path, body, headers, signed, expected in bad_requests(ada):
+        status, answer, _ = gateway.request(method, path, body, headers=headers, sign=signed)
+        short = set(answer) == {"message"} and len(answer["message"]) <= 120 and "Traceback" not in answer["message"]
+        if status != expected or not short:
+            failures.append(f"{method} {path} {str(body)[:60]}: {status} {answer}")
+    assert not failures, "\n".join(failures)
+    assert item_counts(local_target) == before
+
+
+def test_a_scaffolded_service_deploys_and_answers_its_route(gateway: Gateway, project: Project) -> None:
+    created = project.deploy_py("new-service", "--name", "inventory")
+    assert created.returncode == 0, created.stderr
+    assert "local-inventory-get_status" in created.stdout and "ops/iam" in created.stdout
+
+    deployed = project.deploy_py("deploy", "--service", "inventory")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+
+    status, body, _ = gateway.request("GET", "/inventory/status", headers={"x-correlation-id": "scaffold-1"})
+    assert (status, body) == (200, {"service": "inventory", "correlation_id": "scaffold-1"})

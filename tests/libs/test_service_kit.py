@@ -1,0 +1,88 @@
+"""service_kit: correlation IDs, structured logs, validated input and safe error responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from service_kit import BadRequest, Request, endpoint, logger
+from service_kit.http import CORRELATION_HEADER, MAX_BODY_BYTES
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": "string", "minLength": 1}, "password": {"type": "string"}},
+    "required": ["name", "password"],
+}
+
+
+@endpoint
+def greet(request: Request) -> tuple[int, dict[str, Any]]:
+    body = request.json(SCHEMA)
+    if body["name"] == "boom":
+        raise RuntimeError("database password is hunter2")
+    if body["name"] == "nobody":
+        raise BadRequest("no such person")
+    return 200, {"hello": body["name"], "token": request.user_token()[:2]}
+
+
+def call(body: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    result = greet({"headers": headers or {}, "body": raw, "routeKey": "POST /greet"}, None)
+    return result["statusCode"], json.loads(result["body"]), result["headers"]
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level("INFO")
+    return caplog
+
+
+def log_lines(logs: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    """The service logger's records as the JSON lines it writes."""
+    return [json.loads(logger.registered_formatter.format(record)) for record in logs.records]
+
+
+def test_the_callers_correlation_id_is_kept_logged_and_echoed(logs: pytest.LogCaptureFixture) -> None:
+    status, body, headers = call({"name": "ada", "password": "pw-secret-1"},
+                                 {"X-Correlation-Id": "abc-123", "Authorization": "Bearer tok-secret-9"})
+
+    assert (status, body) == (200, {"hello": "ada", "token": "to"})
+    assert headers[CORRELATION_HEADER] == "abc-123"
+    lines = log_lines(logs)
+    assert lines and all(line["correlation_id"] == "abc-123" for line in lines)
+    assert lines[-1]["message"] == "request handled" and lines[-1]["route"] == "POST /greet"
+
+
+def test_a_correlation_id_is_created_when_none_is_sent() -> None:
+    _, _, first = call({"name": "ada", "password": "x"}, {"authorization": "Bearer t"})
+    _, _, second = call({"name": "ada", "password": "x"}, {"authorization": "Bearer t"})
+
+    assert len(first[CORRELATION_HEADER]) == 36
+    assert first[CORRELATION_HEADER] != second[CORRELATION_HEADER]
+
+
+@pytest.mark.parametrize(("body", "status", "message"), [
+    ({"password": "x"}, 400, "body must contain ['name'] properties"),
+    ({"name": 5, "password": "pw-secret-1"}, 400, "body.name must be string"),
+    ("{not json", 400, "body must be a JSON object"),
+    ({"name": "nobody", "password": "x"}, 400, "no such person"),
+    ({"name": "x" * MAX_BODY_BYTES, "password": "x"}, 413, f"body exceeds {MAX_BODY_BYTES} bytes"),
+])
+def test_bad_input_gets_a_short_4xx(body: Any, status: int, message: str) -> None:
+    assert call(body, {"authorization": "Bearer t"})[:2] == (status, {"message": message})
+
+
+def test_a_missing_token_is_401() -> None:
+    assert call({"name": "ada", "password": "x"})[:2] == (401, {"message": "missing bearer token"})
+
+
+def test_a_failure_is_a_bare_500_and_its_detail_stays_in_the_log(logs: pytest.LogCaptureFixture) -> None:
+    status, body, headers = call({"name": "boom", "password": "pw-secret-1"}, {"authorization": "Bearer tok-secret-9"})
+
+    assert status == 500
+    assert body == {"message": "internal error", "correlation_id": headers[CORRELATION_HEADER]}
+    output = "\n".join(json.dumps(line) for line in log_lines(logs))
+    assert "RuntimeError" in output
+    assert "pw-secret-1" not in output and "tok-secret-9" not in output
