@@ -99,11 +99,12 @@ def test_every_committed_manifest_is_valid() -> None:
 
 def test_environment_overrides_apply_only_in_their_environment() -> None:
     data = minimal()
-    data["environments"] = {"prod": {"functions": {"get_order": {"memory_mb": 1024, "reserved_concurrency": 50}}}}
+    data["environments"] = {"prod": {"functions": {"get_order": {
+        "memory_mb": 1024, "reserved_concurrency": 50, "error_alarm_threshold": 3}}}}
     manifest = parse_manifest(data, "services/orders/service.yaml", "orders")
 
     prod = manifest.functions_in("prod")["get_order"]
-    assert (prod.memory_mb, prod.reserved_concurrency, prod.timeout_s) == (1024, 50, 10)
+    assert (prod.memory_mb, prod.reserved_concurrency, prod.timeout_s, prod.error_alarm_threshold) == (1024, 50, 10, 3)
     assert manifest.functions_in("dev")["get_order"] == manifest.functions["get_order"]
 
 
