@@ -6,7 +6,7 @@ Pure logic: `parse_manifest` takes text and names, so it is tested without files
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import ManifestError
@@ -78,13 +78,8 @@ class Manifest:
     api: Api | None = None
     libs: tuple[str, ...] = ()  # shared packages under libs/<name>/<name>/ packaged with the service
     smoke: Smoke | None = None
-    # environment -> function -> tunable -> value, applied over `functions` in that environment
+    # environment -> function -> tunable -> value; modules/service applies them in that environment
     environments: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
-
-    def functions_in(self, environment: str) -> dict[str, Function]:
-        """The functions with `environment`'s overrides applied."""
-        overrides: dict[str, dict[str, Any]] = dict(self.environments.get(environment, {}))
-        return {name: replace(function, **overrides.get(name, {})) for name, function in self.functions.items()}
 
 
 class _Reader:

@@ -97,15 +97,14 @@ def test_every_committed_manifest_is_valid() -> None:
         assert yaml.safe_load(manifest_file.read_text())["functions"]
 
 
-def test_environment_overrides_apply_only_in_their_environment() -> None:
+def test_environment_overrides_are_kept_apart_from_the_functions_defaults() -> None:
     data = minimal()
     data["environments"] = {"prod": {"functions": {"get_order": {
         "memory_mb": 1024, "reserved_concurrency": 50, "error_alarm_threshold": 3}}}}
     manifest = parse_manifest(data, "services/orders/service.yaml", "orders")
 
-    prod = manifest.functions_in("prod")["get_order"]
-    assert (prod.memory_mb, prod.reserved_concurrency, prod.timeout_s, prod.error_alarm_threshold) == (1024, 50, 10, 3)
-    assert manifest.functions_in("dev")["get_order"] == manifest.functions["get_order"]
+    assert manifest.environments == {"prod": {"get_order": {"memory_mb": 1024, "reserved_concurrency": 50, "error_alarm_threshold": 3}}}
+    assert (manifest.functions["get_order"].memory_mb, manifest.functions["get_order"].error_alarm_threshold) == (256, 0)
 
 
 @pytest.mark.parametrize(("override", "expected"), [
