@@ -8,9 +8,17 @@ PY := $(VENV)/bin/python
 ENV ?= local
 SERVICE ?=
 
+CHECKOV_VENV := .local/tools/checkov
+
 $(VENV)/.installed: requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+# checkov's pins conflict with boto3's, so it gets a venv of its own (about 35 s once).
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
 	touch $@
 
 .PHONY: help
@@ -49,8 +57,16 @@ bootstrap: $(VENV)/.installed ## Ops: create the environment's state and artifac
 pipelines-apply: $(VENV)/.installed ## Ops: apply ops/pipelines, one CodePipeline per service with generated triggers: make pipelines-apply ENV=dev
 	$(PY) deploy.py pipelines apply --env $(ENV)
 
+.PHONY: iam-plan
+iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its IAM changes [ENV=local]
+	$(PY) deploy.py iam plan --env $(ENV)
+
+.PHONY: iam-apply
+iam-apply: $(VENV)/.installed ## Ops: apply exactly the reviewed iam-plan (refused if its inputs changed) [ENV=local]
+	$(PY) deploy.py iam apply --env $(ENV)
+
 .PHONY: test
-test: $(VENV)/.installed ## Run the whole test suite (starts its own emulator)
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite (starts its own emulator)
 	$(PY) -m pytest
 
 .PHONY: lock
@@ -60,6 +76,10 @@ lock: $(VENV)/.installed ## Regenerate every root's .terraform.lock.hcl from too
 .PHONY: emulator-stop
 emulator-stop: $(VENV)/.installed ## Stop the local AWS emulator (its state is in memory and is lost)
 	$(PY) deploy.py emulator stop
+
+.PHONY: scan
+scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Scan modules/, ops/ and every service root with checkov (offline)
+	$(PY) deploy.py scan
 
 .PHONY: invoke
 invoke: $(VENV)/.installed ## Invoke a deployed function's live alias: make invoke SERVICE=location FUNCTION=get_location [EVENT=file.json]

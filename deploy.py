@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import PipelineError
+from pipeline.errors import Interrupted, PipelineError
 from pipeline.ledger import StageRecord
 
 if TYPE_CHECKING:
@@ -349,6 +349,68 @@ def cmd_toolchain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_iam(args: argparse.Namespace) -> int:
+    from pipeline import iam_review
+    from pipeline.aws import connect
+    from pipeline.environments import get_environment
+    from pipeline.toolchain import ensure_toolchain
+
+    target = connect(get_environment(args.env))
+    toolchain = ensure_toolchain()
+    if args.action == "plan":
+        planned = iam_review.plan(target, toolchain)
+        for root in planned.applied_roots:
+            print(f"applied {root} as ops (local environment only)")
+        print(f"IAM changes planned for {args.env}:")
+        print("\n".join(f"  {line}" for line in planned.summary.lines()))
+        print(f"saved plan: {planned.plan_file}")
+        print(f"review it, then: make iam-apply ENV={args.env}")
+    else:
+        applied = iam_review.apply(target, toolchain)
+        print(f"applied the reviewed ops/iam plan to {args.env}:")
+        print("\n".join(f"  {line}" for line in applied.lines()))
+    return EXIT_OK
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from pipeline.scan import scan_files, scan_project
+
+    report = scan_project()
+    print(f"checkov: {len(scan_files())} files clean; {len(report.passed)} checks passed, "
+          f"{len(report.skipped)} suppressed inline with a reason")
+    return EXIT_OK
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from pipeline.drift import check_drift
+    from pipeline.services import service_names
+
+    drifted = []
+    for name in args.service or service_names():
+        report = check_drift(name, args.env, reconcile=args.reconcile)
+        if not report.deployed:
+            print(f"{name}: not deployed to {args.env}, nothing to compare")
+        elif not report.drifted:
+            print(f"{name}: no drift")
+        for line in report.drifted:
+            print(f"{name}: {'reconciled' if report.reconciled else 'drift'} {line}")
+        if report.drifted and not report.reconciled:
+            drifted.append(name)
+    if drifted:
+        print(f"hint: review the above, then put Terraform's settings back: python deploy.py drift --reconcile "
+              f"--env {args.env} {' '.join(f'--service {name}' for name in drifted)}", file=sys.stderr)
+    return EXIT_FAILED if drifted else EXIT_OK
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    from pipeline.recovery import push_unsaved_state
+
+    pushed = push_unsaved_state(args.service, args.env)
+    print(f"pushed {pushed} to {args.service}'s backend in {args.env}" if pushed else
+          f"{args.service} has no unsaved state in {args.env}: nothing to push")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deploy.py", description="Test, package and deploy services.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
@@ -426,28 +488,56 @@ def build_parser() -> argparse.ArgumentParser:
     new_service.add_argument("--description", help="one line for the manifest")
     new_service.set_defaults(handler=cmd_new_service)
 
+    iam = commands.add_parser("iam", help="ops: plan ops/iam with a summary of IAM changes, or apply the reviewed plan")
+    iam.add_argument("action", choices=("plan", "apply"))
+    iam.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    iam.set_defaults(handler=cmd_iam)
+
     toolchain = commands.add_parser("toolchain", help="check Terraform and its providers, or regenerate lock files")
     toolchain.add_argument("action", choices=("check", "lock"))
     toolchain.set_defaults(handler=cmd_toolchain)
+
+    scan = commands.add_parser("scan", help="checkov over modules/, ops/ and every service root (offline)")
+    scan.set_defaults(handler=cmd_scan)
+
+    drift = commands.add_parser("drift", help="show (or --reconcile) changes made outside Terraform; exit 1 on drift")
+    drift.add_argument("--service", action="append", help="service name; repeat for several (default: every service)")
+    drift.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    drift.add_argument("--reconcile", action="store_true", help="apply the reviewed plan that puts Terraform's settings back")
+    drift.set_defaults(handler=cmd_drift)
+
+    state = commands.add_parser("state", help="push a state an interrupted apply could not save")
+    state.add_argument("action", choices=("push",))
+    state.add_argument("--service", required=True, help="service name (a folder under services/)")
+    state.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    state.set_defaults(handler=cmd_state)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.terraform import install_stop_handler, stop_signal
+
+    install_stop_handler()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit:
         return int(exit.code or 0)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        stopped = stop_signal()
+        return 128 + stopped if stopped is not None else code
     except PipelineError as err:
         print(f"error: {err.message}", file=sys.stderr)
         if err.hint:
             print(f"hint: {err.hint}", file=sys.stderr)
-        return EXIT_FAILED
+        if args.debug:
+            traceback.print_exc()
+        return 128 + err.signal_number if isinstance(err, Interrupted) else EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        stopped = stop_signal()
+        return 128 + stopped if stopped is not None else EXIT_INTERRUPTED
     except Exception:
         if args.debug:
             traceback.print_exc()

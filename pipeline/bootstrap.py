@@ -7,10 +7,12 @@ they are ops' to review and apply, and a missing piece stops the deploy with wha
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from pipeline import emulator
 from pipeline.aws import Identity, Target
 from pipeline.errors import BootstrapMissing
-from pipeline.naming import role_name
+from pipeline.naming import deployer_role_name, role_name
 from pipeline.paths import PROJECT_ROOT, local_dir
 from pipeline.roots import plan_and_apply, s3_backend, terraform_for
 from pipeline.services import Service
@@ -37,8 +39,8 @@ def _bucket_exists(target: Target, bucket: str) -> bool:
 def _missing_roles(target: Target, service: Service) -> list[str]:
     iam = target.client("iam", Identity.OPS)
     missing = []
-    for function in service.manifest.functions:
-        name = role_name(target.environment.name, service.name, function)
+    roles = [role_name(target.environment.name, service.name, function) for function in service.manifest.functions]
+    for name in [*roles, deployer_role_name(target.environment.name, service.name)]:
         try:
             iam.get_role(RoleName=name)
         except iam.exceptions.NoSuchEntityException:
@@ -63,46 +65,68 @@ def apply_bootstrap(target: Target, toolchain: Toolchain) -> None:
     )
 
 
+def iam_variables(target: Target) -> dict[str, Any]:
+    """Inputs of ops/iam in this environment.
+
+    Deployers trust the emulator's developer user locally and environments.toml's
+    deployer_principals elsewhere. Raises BootstrapMissing when an AWS environment lists none.
+    """
+    environment = target.environment
+    if environment.emulator:
+        developer = target.client("iam", Identity.OPS).get_user(UserName=emulator.DEVELOPER_USER)
+        principals = [developer["User"]["Arn"]]
+    else:
+        principals = list(environment.deployer_principals)
+    if not principals:
+        raise BootstrapMissing(
+            f"environments.toml: [{environment.name}] lists no deployer_principals",
+            "add the ARN of the role CI deploys as (deployer_principals = [\"arn:aws:iam::...:role/ci\"])",
+        )
+    return {
+        "environment": environment.name,
+        "region": environment.region,
+        "artifact_bucket": environment.artifact_bucket,
+        "state_bucket": environment.state_bucket,
+        "deployer_trusted_principals": principals,
+    }
+
+
 def apply_iam(target: Target, toolchain: Toolchain) -> None:
-    """Create (or converge) every service's execution roles."""
+    """Create (or converge) the boundary, every function's role and every service's deployer."""
     terraform = terraform_for(target, toolchain, IAM_ROOT, Identity.OPS)
-    plan_and_apply(
-        terraform,
-        s3_backend(target, IAM_ROOT),
-        {"environment": target.environment.name, "region": target.environment.region},
-    )
+    plan_and_apply(terraform, s3_backend(target, IAM_ROOT), iam_variables(target))
 
 
-def ensure_buckets(target: Target, toolchain: Toolchain) -> bool:
-    """Make sure the state bucket exists; returns whether ops/bootstrap was applied for it.
+def ensure_buckets(target: Target, toolchain: Toolchain) -> list[str]:
+    """Make sure the state and artifact buckets exist; returns the ops roots applied to get there.
 
-    Raises BootstrapMissing outside `local` when it is missing.
+    Raises BootstrapMissing outside `local` when they are missing.
     """
     environment = target.environment
     if _bucket_exists(target, environment.state_bucket):
-        return False
+        return []
     if not environment.emulator:
         raise BootstrapMissing(
             f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
             f"ops must apply ops/bootstrap first: make bootstrap ENV={environment.name}",
         )
     apply_bootstrap(target, toolchain)
-    return True
+    return ["ops/bootstrap"]
 
 
 def ensure_foundations(target: Target, toolchain: Toolchain, service: Service) -> list[str]:
-    """Make sure buckets and `service`'s roles exist; returns the ops roots applied to get there.
+    """Make sure buckets, `service`'s roles and its deployer exist; returns the ops roots applied.
 
     Raises BootstrapMissing outside `local` when something is missing.
     """
     environment = target.environment
-    applied = ["ops/bootstrap"] if ensure_buckets(target, toolchain) else []
+    applied = ensure_buckets(target, toolchain)
     missing = _missing_roles(target, service)
     if missing:
         if not environment.emulator:
             raise BootstrapMissing(
-                f"execution roles missing in '{environment.name}': {', '.join(missing)}",
-                f"ops must review and apply ops/iam: make iam-plan ENV={environment.name}, then make iam-apply",
+                f"roles missing in '{environment.name}': {', '.join(missing)}",
+                f"ops must review and apply ops/iam: make iam-plan ENV={environment.name}, then make iam-apply ENV={environment.name}",
             )
         apply_iam(target, toolchain)
         applied.append("ops/iam")

@@ -13,7 +13,9 @@ from pipeline.paths import PROJECT_ROOT
 ENVIRONMENTS_FILE = PROJECT_ROOT / "environments.toml"
 # Points every command at another definition (tests use two emulator-backed environments).
 ENVIRONMENTS_FILE_VARIABLE = "DEPLOY_ENVIRONMENTS_FILE"
-_FIELDS = {"emulator", "region", "state_bucket", "artifact_bucket", "deployer_profile", "ops_profile"}
+_FIELDS = {
+    "emulator", "region", "state_bucket", "artifact_bucket", "deployer_profile", "ops_profile", "deployer_principals",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Environment:
     emulator: bool = False
     deployer_profile: str | None = None
     ops_profile: str | None = None
+    deployer_principals: tuple[str, ...] = ()  # who may assume deployer roles in AWS (e.g. a CI role)
 
 
 def environments_file() -> Path:
@@ -55,7 +58,10 @@ def load_environments(path: Path | None = None) -> dict[str, Environment]:
         for required in ("region", "state_bucket", "artifact_bucket"):
             if not isinstance(table.get(required), str) or not table[required]:
                 raise ManifestError(f"{path.name}: [{name}] needs a text field '{required}'")
-        environments[name] = Environment(name=name, **table)
+        principals = table.get("deployer_principals", [])
+        if not isinstance(principals, list) or not all(isinstance(arn, str) and arn for arn in principals):
+            raise ManifestError(f"{path.name}: [{name}] deployer_principals must list principal ARNs")
+        environments[name] = Environment(name=name, **{**table, "deployer_principals": tuple(principals)})
     return environments
 
 

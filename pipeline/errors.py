@@ -47,6 +47,30 @@ class BootstrapMissing(PipelineError):
     """Ops-owned foundations (state and artifact buckets, roles) are not in place."""
 
 
+class PolicyViolation(PipelineError):
+    """A service root or plan that reaches outside what developers may deploy (IAM, commands, state)."""
+
+
+class Interrupted(PipelineError):
+    """SIGINT or SIGTERM stopped the pipeline; Terraform, if running, was stopped cleanly first."""
+
+    def __init__(self, signal_number: int, message: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.signal_number = signal_number
+
+
+class StateNotSaved(PipelineError):
+    """Terraform applied changes but could not store the state; it is kept locally until pushed."""
+
+
+class StalePlan(PipelineError):
+    """A saved plan was applied after its state changed (or was applied already)."""
+
+
+class PartialApply(PipelineError):
+    """An apply failed midway: some planned changes were made, others were not."""
+
+
 class GitError(PipelineError):
     """A git reference that does not name a commit, or a repository git cannot read."""
 
@@ -73,3 +97,19 @@ class GatewayError(PipelineError):
 
 class ScaffoldError(PipelineError):
     """A new service cannot be created: a bad name, or the folder already exists."""
+
+
+class IdentityError(PipelineError):
+    """An identity the pipeline acts as (e.g. a service's deployer role) cannot be assumed."""
+
+
+class IamPlanError(PipelineError):
+    """The saved ops/iam plan is missing or was made from inputs that have changed since."""
+
+
+class DriftDetected(PipelineError):
+    """Deployed resources were changed outside Terraform."""
+
+
+class PreflightFailed(PipelineError):
+    """The environment is not safe to deploy to: unreachable, unversioned state, or locking off."""

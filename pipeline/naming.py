@@ -18,3 +18,11 @@ def function_name(environment: str, service: str, function: str) -> str:
 def role_name(environment: str, service: str, function: str) -> str:
     """Execution roles are named after their function (and live under /services/<service>/)."""
     return function_name(environment, service, function)
+
+
+DEPLOYER_ROLE_PATH = "/deployers/"
+
+
+def deployer_role_name(environment: str, service: str) -> str:
+    """The role a service's deploys run as (under DEPLOYER_ROLE_PATH), made by ops/iam."""
+    return f"{environment}-deployer-{service}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.aws import Identity, Target
+from pipeline.errors import PartialApply, TerraformError
 from pipeline.paths import PROJECT_ROOT, local_dir
 from pipeline.terraform import Terraform
 from pipeline.tfmodules import module_dirs
@@ -40,9 +41,14 @@ def data_dir(target: Target, root: Path) -> Path:
 
 def s3_backend(target: Target, root: Path) -> dict[str, str]:
     """Backend settings for a root whose state lives in the environment's state bucket."""
+    return s3_backend_at(target, target.environment.state_bucket, state_key(root))
+
+
+def s3_backend_at(target: Target, bucket: str, key: str) -> dict[str, str]:
+    """Backend settings for a state object `key` in `bucket`, locked with an S3 lock file."""
     config = {
-        "bucket": target.environment.state_bucket,
-        "key": state_key(root),
+        "bucket": bucket,
+        "key": key,
         "region": target.environment.region,
         "use_lockfile": "true",
         "encrypt": "true",
@@ -72,17 +78,61 @@ def infra_hash(root: Path, extra_files: list[Path], variables: Mapping[str, Any]
     return digest.hexdigest()
 
 
-def plan_and_apply(terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any]) -> ApplyResult:
-    """init, plan to a saved file, and apply exactly that plan when it has changes."""
+PlanReview = Callable[[Mapping[str, Any]], None]
+
+
+def plan_and_apply(
+    terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any], review: PlanReview | None = None
+) -> ApplyResult:
+    """init, plan to a saved file, and apply exactly that plan when it has changes.
+
+    `review` sees the plan's JSON before apply and may refuse it by raising (nothing is applied).
+    """
     terraform.init(backend)
     var_file = terraform.data_dir / "inputs.tfvars.json"
     var_file.write_text(json.dumps(dict(variables), indent=2, sort_keys=True))
     plan = terraform.plan(terraform.data_dir / "plan.tfplan", var_file)
     plan_sha256 = hashlib.sha256(plan.path.read_bytes()).hexdigest()
-    if plan.has_changes:
-        terraform.apply(plan.path)
-    plan.path.unlink(missing_ok=True)
+    try:
+        if plan.has_changes and review is not None:
+            review(terraform.show_json(plan.path))
+        if plan.has_changes:
+            apply_or_report(terraform, plan.path)
+    finally:
+        plan.path.unlink(missing_ok=True)
     return ApplyResult(changed=plan.has_changes, plan_sha256=plan_sha256)
+
+
+def apply_or_report(terraform: Terraform, plan_file: Path) -> None:
+    """Apply the plan; if a plain error stops it midway, say which planned changes landed."""
+    try:
+        terraform.apply(plan_file)
+    except TerraformError as err:
+        raise partial_apply_report(terraform, plan_file, err) from err
+
+
+def partial_apply_report(terraform: Terraform, plan_file: Path, err: TerraformError) -> PartialApply:
+    """Compare the plan with the state after a failed apply: what was and was not applied."""
+    present = terraform.state_addresses()
+    applied: list[str] = []
+    missing: list[str] = []
+    unsure: list[str] = []
+    for change in terraform.show_json(plan_file).get("resource_changes", []):
+        actions, address = set(change["change"]["actions"]), change["address"]
+        if actions <= {"no-op", "read"}:
+            continue
+        if actions == {"create"} or actions == {"delete"}:
+            landed = (address in present) == (actions == {"create"})
+            (applied if landed else missing).append(f"{'/'.join(sorted(actions))} {address}")
+        else:
+            unsure.append(f"{'/'.join(sorted(actions))} {address}")
+    lines = [f"applied: {', '.join(applied) or 'nothing'}", f"not applied: {', '.join(missing) or 'nothing'}"]
+    if unsure:
+        lines.append(f"updated or replaced, check with a new plan: {', '.join(unsure)}")
+    return PartialApply(
+        f"{err.message}\nthe apply stopped midway; the state holds what was done:\n  " + "\n  ".join(lines),
+        "fix the cause above and run the deploy again: it plans from the saved state and finishes the rest",
+    )
 
 
 def all_roots() -> list[Path]:

@@ -17,10 +17,14 @@ from pipeline.aws import connect
 from pipeline.bootstrap import ensure_foundations
 from pipeline.environments import get_environment
 from pipeline.errors import PipelineError
+from pipeline.guard import guard_root
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.locks import LockHolder, service_lock
 from pipeline.paths import artifact_cache_dir
-from pipeline.services import load_service
+from pipeline.permissions import require_grants, scan_permissions
+from pipeline.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
+from pipeline.roots import s3_backend
+from pipeline.services import Service, load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.toolchain import ensure_toolchain
 from pipeline.verify import live_versions, verify
@@ -91,7 +95,8 @@ def deploy_service(
     stages = _Stages(name, reporter)
     ledger: Ledger | None = None
     try:
-        stages.run("test", lambda: run_tests(service), lambda summary: summary)
+        guard_root(service.infra_dir)
+        stages.run("test", lambda: _test(service, reporter), lambda summary: summary)
         artifact, cached = stages.run(
             "package",
             lambda: package(service, artifact_cache_dir()),
@@ -103,8 +108,12 @@ def deploy_service(
             target = connect(environment).for_service(name)
             if target.emulator_started:
                 reporter.note(name, f"started the local AWS emulator at {target.endpoint}")
+            if forget_reset_emulator(target, reach_state_bucket(target)):
+                reporter.note(name, "the local emulator was reset (it keeps everything in memory): "
+                                    "bootstrapping again, and every service deploys as new")
             for root in ensure_foundations(target, toolchain, service):
                 reporter.note(name, f"applied {root} as ops (local environment only)")
+            check_state_safety(target, s3_backend(target, service.infra_dir))
         ledger = Ledger(target)
 
         def waiting(holder: LockHolder) -> None:
@@ -131,6 +140,15 @@ def deploy_service(
         if ledger is not None:
             ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(stages.records), error=err.message))
         raise
+
+
+def _test(service: Service, reporter: Reporter) -> str:
+    """The code-vs-permissions check (least-privilege warnings become notes), then the unit tests."""
+    findings = scan_permissions(service)
+    for warning in findings.unused:
+        reporter.note(service.name, f"warning: {warning}")
+    require_grants(service, findings)
+    return run_tests(service)
 
 
 def _describe_deploy(changed: bool, terraform_ran: bool, versions: dict[str, str]) -> str:

@@ -13,9 +13,12 @@ from pipeline.aws import Identity, Target
 from pipeline.errors import StageFailed
 from pipeline.gateway import infra_variables
 from pipeline.ledger import LedgerEntry
+from pipeline.live_config import refuse_drifted_functions
 from pipeline.naming import function_name
 from pipeline.package import Artifact, PackageInputs, build, source_files
-from pipeline.roots import ApplyResult, infra_hash, plan_and_apply, s3_backend, terraform_for
+from pipeline.plan_policy import plan_guard
+from pipeline.roots import ApplyResult, infra_hash, plan_and_apply, s3_backend, state_key, terraform_for
+from pipeline.sbom import sbom_json, sbom_key
 from pipeline.services import Service
 from pipeline.toolchain import Toolchain
 
@@ -67,7 +70,12 @@ def package(service: Service, cache_dir: Path) -> tuple[Artifact, bool]:
 
 
 def artifact_key(service: Service, artifact: Artifact) -> str:
-    return f"services/{service.name}/{artifact.sha256}.zip"
+    return artifact_key_for(service.name, artifact.sha256)
+
+
+def artifact_key_for(service_name: str, sha256: str) -> str:
+    """Where the artifact with this SHA-256 lives in the environment's artifact bucket."""
+    return f"services/{service_name}/{sha256}.zip"
 
 
 def _upload(target: Target, service: Service, artifact: Artifact) -> tuple[str, bool]:
@@ -79,6 +87,9 @@ def _upload(target: Target, service: Service, artifact: Artifact) -> tuple[str, 
         s3.head_object(Bucket=bucket, Key=key)
         return key, False
     except ClientError:
+        # The SBOM goes first: wherever an artifact is, its bill of materials is beside it.
+        sbom = sbom_json(service.name, artifact.path, artifact.sha256).encode()
+        s3.put_object(Bucket=bucket, Key=sbom_key(key), Body=sbom, ContentType="application/vnd.cyclonedx+json")
         s3.upload_file(str(artifact.path), bucket, key)
         return key, True
 
@@ -110,15 +121,15 @@ def ship_code(target: Target, service: Service, artifact: Artifact, key: str, fo
     return versions, moved
 
 
-def service_infra_variables(target: Target) -> dict[str, str]:
-    """The environment's inputs to a service's infra root (the pipeline adds `artifact_key`)."""
+def root_variables(target: Target) -> dict[str, str]:
+    """The variables every service root gets from the environment (the artifact key aside)."""
     return {"environment": target.environment.name, "region": target.environment.region,
             "artifact_bucket": target.environment.artifact_bucket, **infra_variables(target.environment)}
 
 
 def service_infra_hash(target: Target, service: Service) -> str:
     """The digest of the service's infra inputs in this environment, as the ledger records it."""
-    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], service_infra_variables(target))
+    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], root_variables(target))
 
 
 def deploy(
@@ -126,14 +137,19 @@ def deploy(
 ) -> DeployOutcome:
     """Upload the artifact, apply the infra root if its inputs changed, then move `live`.
 
-    Raises TerraformError from plan or apply, or StageFailed.
+    Raises TerraformError from plan or apply, StageFailed, PolicyViolation for a refused plan, or
+    DriftDetected when the code-only path finds functions reconfigured outside Terraform.
     """
     key, uploaded = _upload(target, service, artifact)
-    variables = service_infra_variables(target)
+    variables = root_variables(target)
     current_hash = service_infra_hash(target, service)
     infra = None
     if last is None or last.infra_hash != current_hash:
         terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)
-        infra = plan_and_apply(terraform, s3_backend(target, service.infra_dir), {**variables, "artifact_key": key})
+        infra = plan_and_apply(
+            terraform, s3_backend(target, service.infra_dir), {**variables, "artifact_key": key}, plan_guard(service.name)
+        )
+    else:
+        refuse_drifted_functions(target, state_key(service.infra_dir), service.name)
     versions, code_changed = ship_code(target, service, artifact, key, force_publish=infra is not None and infra.changed)
     return DeployOutcome(key, uploaded, current_hash, infra, versions, code_changed)

@@ -37,13 +37,20 @@ locals {
   }
 }
 
+module "boundary" {
+  source      = "../../modules/iam/permission-boundary"
+  policy_name = "${var.environment}-boundary"
+  name_prefix = var.environment
+}
+
 module "function_role" {
   source   = "../../modules/iam/function-role"
   for_each = local.functions
 
-  role_name     = each.value.name
-  role_path     = "/services/${each.value.service}/"
-  function_name = each.value.name
+  role_name                = each.value.name
+  role_path                = "/services/${each.value.service}/"
+  function_name            = each.value.name
+  permissions_boundary_arn = module.boundary.policy_arn
   table_actions = {
     for table, actions in each.value.permissions :
     "arn:aws:dynamodb:${var.region}:${data.aws_caller_identity.current.account_id}:table/${var.environment}-${each.value.service}-${table}" => actions
@@ -53,4 +60,18 @@ module "function_role" {
     "arn:aws:lambda:${var.region}:${data.aws_caller_identity.current.account_id}:function:${var.environment}-${replace(ref, ".", "-")}:live"
   ]
   execute_api_arns = flatten([for service in each.value.calls_apis : lookup(local.api_routes, service, [])])
+}
+
+# One deployer per service; who may assume it is an input (the developer user locally, CI in AWS).
+module "deployer" {
+  source   = "../../modules/iam/deployer"
+  for_each = local.manifests
+
+  environment              = var.environment
+  service                  = each.key
+  artifact_bucket          = var.artifact_bucket
+  state_bucket             = var.state_bucket
+  trusted_principals       = var.deployer_trusted_principals
+  permissions_boundary_arn = module.boundary.policy_arn
+  denied_iam_actions       = module.boundary.policy_iam_write_actions
 }

@@ -7,3 +7,18 @@ variable "region" {
   description = "AWS region of the environment."
   type        = string
 }
+
+variable "artifact_bucket" {
+  description = "The environment's artifact bucket; deployers write their service's prefix of it."
+  type        = string
+}
+
+variable "state_bucket" {
+  description = "The environment's Terraform state bucket; deployers own their service's state object."
+  type        = string
+}
+
+variable "deployer_trusted_principals" {
+  description = "Principal ARNs that may assume the deployer roles (environments.toml deployer_principals; the developer user locally)."
+  type        = list(string)
+}

@@ -2,7 +2,9 @@
 
 Its pid, port and the credentials it issued live in `<local dir>/emulator/`. IAM enforcement is
 on: the first three requests create the ops identity, and every later request must be signed by
-an identity the emulator knows and be allowed by that identity's policies.
+an identity the emulator knows and be allowed by that identity's policies. Ops then create the
+developer user, whose only permission is to assume deployer roles; its key never enters
+Terraform state.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import EmulatorError
 from pipeline.paths import PROJECT_ROOT, local_dir
@@ -25,6 +28,8 @@ from pipeline.paths import PROJECT_ROOT, local_dir
 DEFAULT_PORT = 4566  # LocalStack's edge port, so LocalStack tooling points here unchanged
 STARTUP_SECONDS = 30
 OPS_USER = "ops-admin"
+DEVELOPER_USER = "developer"
+DEPLOYER_ROLES = "role/deployers/*"
 # CreateUser, PutUserPolicy, CreateAccessKey: the unauthenticated requests that create ops.
 _BOOTSTRAP_REQUESTS = 3
 
@@ -33,6 +38,7 @@ _BOOTSTRAP_REQUESTS = 3
 class Credentials:
     access_key_id: str
     secret_access_key: str
+    session_token: str | None = None  # set for assumed-role credentials
 
 
 @dataclass(frozen=True)
@@ -122,39 +128,59 @@ def current() -> Emulator | None:
     return None
 
 
-def ops_credentials() -> Credentials:
-    """The ops identity the running emulator issued. Raises EmulatorError if there is none."""
+def _issued(identity: str) -> Credentials:
     try:
-        return Credentials(**json.loads(_credentials_file().read_text()))
-    except (FileNotFoundError, ValueError, TypeError):
+        return Credentials(**json.loads(_credentials_file().read_text())[identity])
+    except (FileNotFoundError, ValueError, TypeError, KeyError):
         raise EmulatorError(
-            "the emulator's ops credentials are missing",
+            f"the emulator's {identity} credentials are missing",
             "run `make emulator-stop` and deploy again to start a fresh emulator",
         ) from None
 
 
-def _create_ops_identity(endpoint: str) -> Credentials:
-    import boto3
+def ops_credentials() -> Credentials:
+    """The ops identity the running emulator issued. Raises EmulatorError if there is none."""
+    return _issued("ops")
 
-    # Unsigned-in-effect: these first requests are the ones the emulator lets through unchecked.
-    iam = boto3.client(
-        "iam", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap",
-    )
-    iam.create_user(UserName=OPS_USER)
+
+def developer_credentials() -> Credentials:
+    """The developer user's key: it may only assume deployer roles. Raises EmulatorError if missing."""
+    return _issued("developer")
+
+
+def _create_user(iam: Any, name: str, policy_name: str, statement: dict[str, str]) -> Credentials:
+    iam.create_user(UserName=name)
     iam.put_user_policy(
-        UserName=OPS_USER,
-        PolicyName="administrator",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        ),
+        UserName=name,
+        PolicyName=policy_name,
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
     )
-    key = iam.create_access_key(UserName=OPS_USER)["AccessKey"]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
     return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
 
 
+def _iam_client(endpoint: str, credentials: Credentials) -> Any:
+    import boto3
+
+    return boto3.client(
+        "iam", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id=credentials.access_key_id, aws_secret_access_key=credentials.secret_access_key,
+    )
+
+
+def _create_ops_identity(endpoint: str) -> Credentials:
+    # Unsigned-in-effect: these first requests are the ones the emulator lets through unchecked.
+    iam = _iam_client(endpoint, Credentials("bootstrap", "bootstrap"))
+    return _create_user(iam, OPS_USER, "administrator", {"Effect": "Allow", "Action": "*", "Resource": "*"})
+
+
+def _create_developer_identity(endpoint: str, ops: Credentials) -> Credentials:
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::*:{DEPLOYER_ROLES}"}
+    return _create_user(_iam_client(endpoint, ops), DEVELOPER_USER, "assume-deployers", statement)
+
+
 def start() -> Emulator:
-    """Start a new emulator, create its ops identity and record both. Raises EmulatorError."""
+    """Start a new emulator, create its ops and developer identities, record them. Raises EmulatorError."""
     state_dir = _state_dir()
     state_dir.mkdir(parents=True, exist_ok=True)
     port = _choose_port()
@@ -175,10 +201,11 @@ def start() -> Emulator:
                 f"see {state_dir / 'emulator.log'}",
             )
         time.sleep(0.1)
-    credentials = _create_ops_identity(emulator.endpoint)
+    ops = _create_ops_identity(emulator.endpoint)
+    developer = _create_developer_identity(emulator.endpoint, ops)
     credentials_file = _credentials_file()
     credentials_file.touch(mode=0o600)
-    credentials_file.write_text(json.dumps(asdict(credentials)))
+    credentials_file.write_text(json.dumps({"ops": asdict(ops), "developer": asdict(developer)}))
     _state_file().write_text(json.dumps(asdict(emulator)))
     return emulator
 

@@ -77,9 +77,14 @@ def bodiless_requests_are_signed_without_a_body() -> None:
     original: Callable[[Any], Any] = IAMRequestBase._create_aws_request
 
     def create_aws_request(self: Any) -> Any:
-        if self._method in ("GET", "HEAD", "DELETE") and not self._body:
-            self._data = b""
-        return original(self)
+        if self._method not in ("GET", "HEAD", "DELETE") or self._body:
+            return original(self)
+        # Only for the signature: moto's own error paths still read the request data afterwards.
+        data, self._data = self._data, b""
+        try:
+            return original(self)
+        finally:
+            self._data = data
 
     IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
 
@@ -166,15 +171,15 @@ def pipeline_timestamps_are_epoch_seconds() -> None:
     CodePipeline.metadata = property(metadata)  # type: ignore[assignment,method-assign]
 
 
-# Operations whose IAM action is not `<service>:<operation>` (from the AWS service authorization reference).
-_IAM_ACTION_OF_OPERATION = {"lambda:Invoke": "lambda:InvokeFunction", "lambda:InvokeAsync": "lambda:InvokeFunction"}
+def actions_are_named_as_in_aws_policies() -> None:
+    """Authorise API Gateway as `apigateway:<HTTP method>`, CloudWatch as `cloudwatch:<operation>`
+    and Lambda's Invoke as `lambda:InvokeFunction`.
 
-
-def operations_are_authorised_as_their_iam_action() -> None:
-    """Authorise Lambda Invoke as `lambda:InvokeFunction`, the action policies grant.
-
-    moto names the action after the API operation (`lambda:Invoke`), so a role allowed exactly
-    `lambda:InvokeFunction`, as in AWS, was denied every invocation under IAM enforcement.
+    moto names a request's action `<signing name>:<operation>`, which no real policy grants for
+    these: AWS authorises API Gateway management by method (`apigateway:POST`) on the resource
+    path, CloudWatch signs as `monitoring` but its actions are `cloudwatch:*`, and the Invoke
+    operation's action is `lambda:InvokeFunction`. Policies written for AWS would otherwise deny
+    every API, alarm and invoke request.
     """
     from moto.iam.access_control import IAMRequestBase
 
@@ -182,19 +187,49 @@ def operations_are_authorised_as_their_iam_action() -> None:
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
-        self._action = _IAM_ACTION_OF_OPERATION.get(self._action, self._action)
+        if self._service == "apigateway":
+            self._action = f"apigateway:{self._method}"
+        elif self._service == "monitoring":
+            self._action = "cloudwatch:" + self._action.split(":", 1)[1]
+        elif self._action == "lambda:Invoke":
+            self._action = "lambda:InvokeFunction"
 
     IAMRequestBase.__init__ = init  # type: ignore[method-assign]
+
+
+def access_denied_is_reported_in_the_aws_query_error_format() -> None:
+    """Send AccessDenied as `<ErrorResponse><Error>`, the shape AWS's query APIs (IAM, STS) use.
+
+    moto wraps it as `<ErrorResponse><Errors><Error>`, which botocore tolerates but the Go SDK
+    does not: Terraform then reports a denied CreateRole as "403 UnknownError" instead of
+    AccessDenied. JSON APIs read the error code from the X-Amzn-ErrorType header, unchanged.
+    """
+    from xml.sax.saxutils import escape
+
+    from moto.core.exceptions import AccessDeniedError
+    from moto.iam.access_control import IAMRequest
+
+    def raise_access_denied(self: Any) -> None:
+        error = AccessDeniedError(user_arn=self._access_key.arn, action=self._action)
+        error.description = (
+            '<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
+            f"<Code>AccessDenied</Code><Message>{escape(error.message)}</Message></Error>"
+            "<RequestId>emulator</RequestId></ErrorResponse>"
+        )
+        raise error
+
+    IAMRequest._raise_access_denied = raise_access_denied  # type: ignore[method-assign]
 
 
 PATCHES: list[Callable[[], None]] = [
     resource_scoped_statements_match_unresolved_resources,
     signatures_are_checked_against_the_encoded_url,
     bodiless_requests_are_signed_without_a_body,
+    actions_are_named_as_in_aws_policies,
+    access_denied_is_reported_in_the_aws_query_error_format,
     pipeline_sources_need_no_location,
     pipeline_roles_may_list_their_service_principals,
     pipeline_timestamps_are_epoch_seconds,
-    operations_are_authorised_as_their_iam_action,
 ]
 
 

@@ -31,7 +31,7 @@ def artifact_zip(project: Project, sha256: str) -> Path:
 
 
 def test_functions_run_exactly_the_built_artifact(first_deploy: str, project: Project, local_target: Target) -> None:
-    execution = Ledger(local_target).last_success("location")
+    execution = Ledger(local_target.for_service("location")).last_success("location")
     assert execution is not None and execution.result == "succeeded"
     built = artifact_zip(project, execution.artifact_sha256).read_bytes()
     expected = base64.b64encode(hashlib.sha256(built).digest()).decode()

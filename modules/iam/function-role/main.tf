@@ -58,10 +58,11 @@ data "aws_iam_policy_document" "permissions" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = var.role_name
-  path               = var.role_path
-  assume_role_policy = data.aws_iam_policy_document.trust.json
-  tags               = var.tags
+  name                 = var.role_name
+  path                 = var.role_path
+  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "this" {

@@ -17,6 +17,11 @@ variable "function_name" {
   type        = string
 }
 
+variable "permissions_boundary_arn" {
+  description = "ARN of the permission boundary policy (modules/iam/permission-boundary) the role is capped by."
+  type        = string
+}
+
 variable "table_actions" {
   description = "DynamoDB actions the function may call, by table ARN."
   type        = map(list(string))

@@ -237,21 +237,104 @@ def invoker_keys(iam: Any) -> tuple[str, str]:
     iam.put_user_policy(UserName="invoker", PolicyName="p", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}],
+
+
+def create_api(as_user: Any) -> None:
+    as_user("apigatewayv2").create_api(Name="by-method", ProtocolType="HTTP")
+
+
+def put_alarm(as_user: Any) -> None:
+    as_user("cloudwatch").put_metric_alarm(
+        AlarmName="named", MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold",
+    )
+
+
+def invoke_absent_function(as_user: Any) -> None:
+    lambda_client = as_user("lambda")
+    try:
+        lambda_client.invoke(FunctionName="absent", Payload=b"{}")
+    except lambda_client.exceptions.ResourceNotFoundException:
+        pass  # authorised, and correctly not found
+
+
+# Each case: the action AWS policies name, and a request that needs exactly it.
+NAMING_CASES = [("apigateway:POST", create_api), ("cloudwatch:PutMetricAlarm", put_alarm),
+                ("lambda:InvokeFunction", invoke_absent_function)]
+
+
+def call_as_a_user_granted(endpoint: str, iam: Any, action: str, request_: Any) -> None:
+    """A user granted only `action` (on every resource, which plain moto matches) makes `request_`."""
+    user = f"granted-{action.replace(':', '-')}"
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
     }))
-    key = iam.create_access_key(UserName="invoker")["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    request_(lambda service: client(endpoint, service, key["AccessKeyId"], key["SecretAccessKey"]))
 
 
-def test_the_patched_emulator_authorises_invoke_as_invoke_function(local_target: Target) -> None:
+@pytest.mark.parametrize(("action", "request_"), NAMING_CASES)
+def test_actions_are_named_as_in_aws_policies(local_target: Target, action: str, request_: Any) -> None:
     assert local_target.endpoint
-    key, secret = invoker_keys(local_target.client("iam", Identity.OPS))
-    with pytest.raises(ClientError, match="ResourceNotFoundException"):
-        client(local_target.endpoint, "lambda", key, secret).invoke(FunctionName="absent", Payload=b"{}")
+    call_as_a_user_granted(local_target.endpoint, local_target.client("iam", Identity.OPS), action, request_)
 
 
-def test_plain_moto_authorises_invoke_as_a_made_up_action(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
-    """When this fails, moto maps Invoke to lambda:InvokeFunction: drop operations_are_authorised_as_their_iam_action."""
+@pytest.mark.parametrize(("action", "request_"), NAMING_CASES)
+def test_plain_moto_names_actions_after_operations_and_signing_names(
+    unpatched_moto: tuple[str, emulator.Credentials], action: str, request_: Any
+) -> None:
+    """When this fails, moto names the action as AWS does: drop it from actions_are_named_as_in_aws_policies."""
     endpoint, credentials = unpatched_moto
-    key, secret = invoker_keys(client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key))
+    iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
     with pytest.raises(ClientError, match="AccessDenied"):
-        client(endpoint, "lambda", key, secret).invoke(FunctionName="absent", Payload=b"{}")
+        call_as_a_user_granted(endpoint, iam, action, request_)
+
+
+def denied_create_role_body(endpoint: str, iam: Any) -> str:
+    """The raw response body of an IAM write by a user with no permissions."""
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    iam.create_user(UserName="powerless")  # no policy at all
+    key = iam.create_access_key(UserName="powerless")["AccessKey"]
+    request = AWSRequest("POST", f"{endpoint}/", data=b"Action=CreateRole&Version=2010-05-08&RoleName=x&AssumeRolePolicyDocument=%7B%7D",
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials(key["AccessKeyId"], key["SecretAccessKey"]), "iam", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    try:
+        urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body, headers=dict(prepared.headers)))
+    except urllib.error.HTTPError as error:
+        assert error.code == 403
+        return str(error.read().decode())
+    raise AssertionError("the IAM write was allowed")
+
+
+def test_access_denied_uses_the_aws_query_error_shape(local_target: Target) -> None:
+    assert local_target.endpoint
+    body = denied_create_role_body(local_target.endpoint, local_target.client("iam", Identity.OPS))
+    assert "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>" in body
+
+
+def test_plain_moto_wraps_access_denied_in_errors(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto sends the AWS shape: drop access_denied_is_reported_in_the_aws_query_error_format."""
+    endpoint, credentials = unpatched_moto
+    body = denied_create_role_body(endpoint, client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key))
+    assert "<ErrorResponse><Errors><Error>" in body
+
+
+def test_the_developer_user_may_only_assume_deployer_roles(local_target: Target) -> None:
+    assert local_target.endpoint
+    developer = emulator.developer_credentials()
+    as_developer = lambda service: client(local_target.endpoint, service, developer.access_key_id, developer.secret_access_key)  # noqa: E731
+
+    with pytest.raises(ClientError, match="AccessDenied"):
+        as_developer("dynamodb").list_tables()
+    with pytest.raises(ClientError, match="AccessDenied"):
+        as_developer("iam").create_role(RoleName="escalate", AssumeRolePolicyDocument="{}")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        as_developer("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/services/location/x", RoleSessionName="escape")
