@@ -44,13 +44,22 @@ locals {
 }
 
 resource "aws_codebuild_project" "stage" {
+  #checkov:skip=CKV_AWS_147:kms_key_arn sets a CMK when ops own one; without it CodeBuild uses the AWS-managed S3 key
   for_each = merge(local.build_projects, local.deploy_projects)
 
-  name          = "${var.name}-${each.key}"
-  description   = "${local.service}: ${each.key}"
-  service_role  = var.build_role_arns[each.value.environment]
-  build_timeout = 30
-  tags          = var.tags
+  name           = "${var.name}-${each.key}"
+  description    = "${local.service}: ${each.key}"
+  service_role   = var.build_role_arns[each.value.environment]
+  build_timeout  = 30
+  encryption_key = var.kms_key_arn
+  tags           = var.tags
+
+  logs_config {
+    cloudwatch_logs {
+      group_name = "/codebuild/${var.name}"
+      status     = "ENABLED"
+    }
+  }
 
   source {
     type = "CODEPIPELINE"
@@ -77,6 +86,7 @@ resource "aws_codebuild_project" "stage" {
 }
 
 resource "aws_codepipeline" "service" {
+  #checkov:skip=CKV_AWS_219:kms_key_arn sets a CMK when ops own one; without it the artifact bucket's default encryption applies
   name           = var.name
   role_arn       = var.pipeline_role_arn
   pipeline_type  = "V2"
@@ -86,6 +96,13 @@ resource "aws_codepipeline" "service" {
   artifact_store {
     type     = "S3"
     location = var.artifact_bucket
+    dynamic "encryption_key" {
+      for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+      content {
+        type = "KMS"
+        id   = encryption_key.value
+      }
+    }
   }
 
   trigger {

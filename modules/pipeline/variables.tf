@@ -97,6 +97,12 @@ variable "terraform_version" {
   default     = "1.11.4"
 }
 
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for build outputs and pipeline artifacts; null uses AWS-managed keys."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags for the pipeline and its build projects."
   type        = map(string)
