@@ -43,12 +43,8 @@ variable "pipeline_role_arn" {
 }
 
 variable "deployer_role_arns" {
-  description = "Per environment, the deployer role ARN with {service} where the service name goes."
+  description = "Per environment, the build role ARN: a CI role listed in deployer_principals, or a deployer role pattern with {service} for the service name."
   type        = map(string)
-  validation {
-    condition     = alltrue([for arn in values(var.deployer_role_arns) : strcontains(arn, "{service}")])
-    error_message = "every deployer_role_arns value must contain {service}."
-  }
 }
 
 variable "staging_environment" {
