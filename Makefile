@@ -41,6 +41,22 @@ changed: $(VENV)/.installed ## List the services deploy-changed would deploy, wi
 history: $(VENV)/.installed ## Show past pipeline executions [ENV=local] [SERVICE=name]
 	$(PY) deploy.py history --env $(ENV) $(if $(SERVICE),--service "$(SERVICE)")
 
+.PHONY: promote
+promote: $(VENV)/.installed ## Deploy what last passed in FROM to TO, unchanged: make promote SERVICE=location FROM=dev TO=prod
+	$(PY) deploy.py promote --service "$(SERVICE)" --from "$(FROM)" --to "$(TO)"
+
+.PHONY: rollback
+rollback: $(VENV)/.installed ## Move live back to an earlier recorded version: make rollback SERVICE=location ENV=prod [TO=execution]
+	$(PY) deploy.py rollback --service "$(SERVICE)" --env $(ENV) $(if $(TO),--to "$(TO)")
+
+.PHONY: bootstrap
+bootstrap: $(VENV)/.installed ## Ops: create the environment's state and artifact buckets (ops/bootstrap) [ENV=local]
+	$(PY) deploy.py bootstrap --env $(ENV)
+
+.PHONY: pipelines-apply
+pipelines-apply: $(VENV)/.installed ## Ops: apply ops/pipelines, one CodePipeline per service with generated triggers: make pipelines-apply ENV=dev
+	$(PY) deploy.py pipelines apply --env $(ENV)
+
 .PHONY: iam-plan
 iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its IAM changes [ENV=local]
 	$(PY) deploy.py iam plan --env $(ENV)

@@ -184,8 +184,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def _history_row(entry: LedgerEntry) -> str:
     stages = "  ".join(f"{stage.name}:{stage.status}({stage.seconds:.1f}s)" for stage in entry.stages)
     origin = (entry.commit[:10] or "no-commit") + ("" if entry.from_commit else "+uncommitted")
+    kind = f"{entry.kind} from {entry.origin}" if entry.origin else entry.kind
     return (f"{entry.execution_id}  {entry.service:<16} {entry.environment:<6} {origin:<23} "
-            f"{entry.result:<9} {entry.artifact_sha256[:12] or '-':<12}  {stages}")
+            f"{entry.result:<9} {entry.artifact_sha256[:12] or '-':<12}  {kind}  {stages}")
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -199,6 +200,77 @@ def cmd_history(args: argparse.Namespace) -> int:
         print("no executions recorded")
     for entry in [] if args.json else entries:
         print(_history_row(entry))
+    return EXIT_OK
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pipeline import stage_commands
+
+    if args.stage == "test":
+        print(f"[{args.service}] test passed: {stage_commands.test_stage(args.service)}")
+    elif args.stage == "package":
+        packaged = stage_commands.package_stage(args.service, Path(args.out))
+        print(f"[{args.service}] packaged {packaged.path} sha256 {packaged.sha256} ({'cached' if packaged.cached else 'built'})")
+    elif args.stage == "deploy":
+        artifact = Path(args.artifact) if args.artifact else None
+        entry = stage_commands.deploy_stage(args.service, args.env, artifact, args.execution)
+        print(f"[{args.service}] deployed to {entry.environment} (execution {entry.execution_id}, "
+              f"artifact {entry.artifact_sha256}); verify next")
+    else:
+        entry = stage_commands.verify_stage(args.service, args.env, args.execution)
+        print(f"[{args.service}] verified in {entry.environment}: {entry.stages[-1].detail} (execution {entry.execution_id})")
+    return EXIT_OK
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    from pipeline.promotion import promote
+
+    entry = promote(args.service, args.source, args.to)
+    print(f"{entry.service}: promoted {entry.origin} to {entry.environment} (execution {entry.execution_id}, "
+          f"artifact {entry.artifact_sha256[:12]}, live -> {_versions(entry)})")
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from pipeline.promotion import rollback
+
+    entry = rollback(args.service, args.env, args.to)
+    print(f"{entry.service}: rolled {entry.environment} back to execution {entry.origin} (live -> {_versions(entry)}, "
+          f"artifact {entry.artifact_sha256[:12]}; recorded as {entry.execution_id})")
+    return EXIT_OK
+
+
+def _versions(entry: LedgerEntry) -> str:
+    return ", ".join(f"{function}@{version}" for function, version in sorted(entry.versions.items()))
+
+
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from pipeline.aws import connect
+    from pipeline.bootstrap import apply_bootstrap
+    from pipeline.environments import get_environment
+    from pipeline.toolchain import ensure_toolchain
+
+    environment = get_environment(args.env)
+    apply_bootstrap(connect(environment), ensure_toolchain())
+    print(f"ops/bootstrap applied to {environment.name}: buckets {environment.state_bucket}, {environment.artifact_bucket}")
+    return EXIT_OK
+
+
+def cmd_pipelines(args: argparse.Namespace) -> int:
+    from pipeline import pipelines
+
+    if args.action == "triggers":
+        filters = pipelines.trigger_filters()
+        print(json.dumps({name: asdict(found) for name, found in filters.items()}, indent=2))
+        return EXIT_OK
+    from pipeline.aws import connect
+    from pipeline.environments import get_environment
+    from pipeline.toolchain import ensure_toolchain
+
+    result = pipelines.apply_pipelines(connect(get_environment(args.env)), ensure_toolchain())
+    print(f"ops/pipelines applied to {args.env}" if result.changed else f"ops/pipelines in {args.env}: no changes")
     return EXIT_OK
 
 
@@ -364,6 +436,36 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
     history.add_argument("--json", action="store_true", help="print the executions as JSON")
     history.set_defaults(handler=cmd_history)
+
+    promote = commands.add_parser("promote", help="deploy what last passed in one environment to another, unchanged")
+    promote.add_argument("--service", required=True, help="service name (a folder under services/)")
+    promote.add_argument("--from", dest="source", required=True, help="environment whose last passing execution is promoted")
+    promote.add_argument("--to", required=True, help="environment to deploy it to")
+    promote.set_defaults(handler=cmd_promote)
+
+    rollback = commands.add_parser("rollback", help="move a service's live alias back to an earlier recorded version")
+    rollback.add_argument("--service", required=True, help="service name (a folder under services/)")
+    rollback.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    rollback.add_argument("--to", help="execution id from `history` to restore (default: the one before live)")
+    rollback.set_defaults(handler=cmd_rollback)
+
+    stage = commands.add_parser("stage", help="run one stage of a service, as CI runners do")
+    stage.add_argument("stage", choices=("test", "package", "deploy", "verify"))
+    stage.add_argument("--service", required=True, help="service name (a folder under services/)")
+    stage.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    stage.add_argument("--out", default="dist", help="package: folder for <service>.zip and .sha256 (default: dist)")
+    stage.add_argument("--artifact", help="deploy: a zip from `stage package` (default: build from the tree)")
+    stage.add_argument("--execution", default="", help="deploy/verify: execution id in the ledger (default: new / the newest)")
+    stage.set_defaults(handler=cmd_stage)
+
+    bootstrap = commands.add_parser("bootstrap", help="ops: create the environment's state and artifact buckets")
+    bootstrap.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
+    bootstrap.set_defaults(handler=cmd_bootstrap)
+
+    pipelines = commands.add_parser("pipelines", help="ops: show the pipeline triggers or apply ops/pipelines")
+    pipelines.add_argument("action", choices=("triggers", "apply"))
+    pipelines.add_argument("--env", default="local", help="environment holding the pipelines (default: local)")
+    pipelines.set_defaults(handler=cmd_pipelines)
 
     emulator = commands.add_parser("emulator", help="start, stop or show the local AWS emulator")
     emulator.add_argument("action", choices=("start", "stop", "status"))

@@ -7,6 +7,7 @@ differ only in this module's inputs (environments.toml), never in the roots or t
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,6 +15,9 @@ from pipeline import emulator
 from pipeline.environments import Environment
 from pipeline.errors import IdentityError
 from pipeline.naming import DEPLOYER_ROLE_PATH, deployer_role_name
+
+# Set by CI runners (CodeBuild, GitHub Actions) that already hold a role's credentials: profiles are ignored.
+AMBIENT_CREDENTIALS = "DEPLOY_AMBIENT_CREDENTIALS"
 
 
 class Identity(enum.Enum):
@@ -66,10 +70,15 @@ class Target:
                 aws_access_key_id=developer.access_key_id, aws_secret_access_key=developer.secret_access_key,
             )
         else:
-            sts = boto3.Session(profile_name=self.environment.deployer_profile, region_name=region).client("sts")
+            session = boto3.Session(profile_name=self._profile(Identity.DEPLOYER), region_name=region)
+            sts = session.client("sts")
         role = deployer_role_name(self.environment.name, self.service)
         try:
             caller = sts.get_caller_identity()
+            if self.endpoint is None and f":assumed-role/{role}/" in caller["Arn"]:
+                # A build already running as this deployer role (CodeBuild's service role) uses it as is.
+                held = session.get_credentials().get_frozen_credentials()
+                return emulator.Credentials(held.access_key, held.secret_key, held.token)
             partition = caller["Arn"].split(":")[1]
             role_arn = f"arn:{partition}:iam::{caller['Account']}:role{DEPLOYER_ROLE_PATH}{role}"
             issued = sts.assume_role(RoleArn=role_arn, RoleSessionName=f"deploy-{self.service}")["Credentials"]
@@ -83,6 +92,8 @@ class Target:
         return credentials
 
     def _profile(self, identity: Identity) -> str | None:
+        if os.environ.get(AMBIENT_CREDENTIALS) == "1":
+            return None
         return self.environment.ops_profile if identity is Identity.OPS else self.environment.deployer_profile
 
     def _uses_profile(self, identity: Identity) -> bool:

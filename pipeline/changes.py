@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pipeline.globs import matches
 
 OPS_PREFIXES = ("ops/", "modules/iam/")
+# Documentation never changes what is deployed; CodePipeline triggers exclude the same globs.
+DOCS_GLOBS = ("**/*.md", "**/README*")
 MAX_REASONS = 10  # per service; a long history would otherwise list every path it touched
 
 
@@ -66,8 +68,7 @@ class ChangeReport:
 
 def is_docs(path: str) -> bool:
     """Markdown and README files: documentation that never changes what is deployed."""
-    name = PurePosixPath(path).name
-    return name.lower().endswith(".md") or name.upper().startswith("README")
+    return matches(path, DOCS_GLOBS)
 
 
 def lib_of(path: str) -> str | None:
@@ -84,7 +85,7 @@ def service_of(path: str) -> str | None:
 
 def module_of(path: str) -> str | None:
     """The module folder a Terraform module file sits in directly (modules/.../<file>), if any."""
-    return str(PurePosixPath(path).parent) if path.startswith("modules/") else None
+    return path.rpartition("/")[0] if path.startswith("modules/") else None
 
 
 def _module_reason(path: str, module: str, service: str, via: tuple[str, ...]) -> str:
@@ -148,6 +149,28 @@ def affected_services(
         services=tuple(AffectedService(name, _summarised(found)) for name, found in sorted(reasons.items())),
         ops_review=tuple(sorted(ops_review)),
         deleted=tuple(sorted(deleted)),
+    )
+
+
+@dataclass(frozen=True)
+class PathFilter:
+    """Globs a changed path must match (any include, no exclude) to affect one service."""
+
+    includes: tuple[str, ...]
+    excludes: tuple[str, ...]
+
+
+def path_filter(service: str, uses: ServiceDependencies) -> PathFilter:
+    """The rules above for one service as globs, for runners that select by path (CodePipeline).
+
+    `uses` must be the full graph (dependencies.full_graph): every module and lib, not only
+    those a particular change touched. Never fails.
+    """
+    libs = sorted({*uses.declared_libs, *uses.lib_imports})
+    return PathFilter(
+        includes=(f"services/{service}/**", *(f"{module}/*" for module in sorted(uses.modules)),
+                  *(f"libs/{lib}/**" for lib in libs)),
+        excludes=(*DOCS_GLOBS, *(f"{prefix}**" for prefix in OPS_PREFIXES)),
     )
 
 

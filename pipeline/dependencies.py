@@ -59,10 +59,21 @@ def build_graph(changed: Iterable[str], repo: Path = PROJECT_ROOT) -> Dependency
     cannot search the repository.
     """
     paths = list(changed)
-    libs = sorted({lib for lib in map(lib_of, paths) if lib})
+    return _graph(repo, sorted({lib for lib in map(lib_of, paths) if lib}), any(map(module_of, paths)))
+
+
+def full_graph(repo: Path = PROJECT_ROOT) -> DependencyGraph:
+    """Everything each service uses: every module its root reaches and every lib under libs/.
+
+    Raises GitError when git cannot search the repository.
+    """
+    return _graph(repo, sorted(folder.name for folder in (repo / "libs").glob("*") if folder.is_dir()), True)
+
+
+def _graph(repo: Path, libs: list[str], with_modules: bool) -> DependencyGraph:
     words = list(libs)
     pathspecs = ["services/*.py", f"services/*/{MANIFEST_NAME}"] if libs else []
-    if any(map(module_of, paths)):
+    if with_modules:
         words.append("source")
         pathspecs.append("*.tf")
     calls: dict[str, list[str]] = {}

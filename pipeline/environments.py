@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,8 @@ from pipeline.errors import EnvironmentNotFound, ManifestError
 from pipeline.paths import PROJECT_ROOT
 
 ENVIRONMENTS_FILE = PROJECT_ROOT / "environments.toml"
+# Points every command at another definition (tests use two emulator-backed environments).
+ENVIRONMENTS_FILE_VARIABLE = "DEPLOY_ENVIRONMENTS_FILE"
 _FIELDS = {
     "emulator", "region", "state_bucket", "artifact_bucket", "deployer_profile", "ops_profile", "deployer_principals",
 }
@@ -27,8 +30,15 @@ class Environment:
     deployer_principals: tuple[str, ...] = ()  # who may assume deployer roles in AWS (e.g. a CI role)
 
 
-def load_environments(path: Path = ENVIRONMENTS_FILE) -> dict[str, Environment]:
+def environments_file() -> Path:
+    """environments.toml, or the file DEPLOY_ENVIRONMENTS_FILE names."""
+    override = os.environ.get(ENVIRONMENTS_FILE_VARIABLE)
+    return Path(override) if override else ENVIRONMENTS_FILE
+
+
+def load_environments(path: Path | None = None) -> dict[str, Environment]:
     """Read every environment. Raises ManifestError naming the file and field that is wrong."""
+    path = path or environments_file()
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -55,8 +65,9 @@ def load_environments(path: Path = ENVIRONMENTS_FILE) -> dict[str, Environment]:
     return environments
 
 
-def get_environment(name: str, path: Path = ENVIRONMENTS_FILE) -> Environment:
+def get_environment(name: str, path: Path | None = None) -> Environment:
     """The environment called `name`. Raises EnvironmentNotFound listing the defined ones."""
+    path = path or environments_file()
     environments = load_environments(path)
     if name not in environments:
         raise EnvironmentNotFound(

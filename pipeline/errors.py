@@ -79,6 +79,14 @@ class DeployLocked(PipelineError):
     """Another deploy of the same service holds its lock in the environment."""
 
 
+class PromotionRefused(PipelineError):
+    """A promotion whose source environment has no passing execution to promote, or differs from it."""
+
+
+class RollbackImpossible(PipelineError):
+    """A rollback with no earlier recorded version to move `live` back to."""
+
+
 class InvocationError(PipelineError):
     """A function could not be invoked: not deployed, or its event file is unreadable."""
 

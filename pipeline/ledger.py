@@ -51,6 +51,9 @@ class LedgerEntry:
     plan_sha256: str = ""
     stages: tuple[StageRecord, ...] = field(default_factory=tuple)
     error: str = ""
+    versions: dict[str, str] = field(default_factory=dict)  # function -> version `live` served after it
+    kind: str = "deploy"  # deploy | promote | rollback
+    origin: str = ""  # promote: the source environment's execution; rollback: the execution restored
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LedgerEntry:
@@ -73,6 +76,10 @@ class Ledger:
         except self._s3.exceptions.NoSuchKey:
             return None
         return LedgerEntry.from_json(json.loads(body))
+
+    def execution(self, service: str, execution_id: str) -> LedgerEntry | None:
+        """One recorded execution of `service`, if it exists."""
+        return self._read(f"{PREFIX}/{service}/executions/{execution_id}.json")
 
     def last_success(self, service: str) -> LedgerEntry | None:
         """The newest execution of `service` that passed every stage, if any."""

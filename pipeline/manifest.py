@@ -42,6 +42,7 @@ class Function:
     memory_mb: int = 256
     timeout_s: int = 10
     reserved_concurrency: int = 5
+    error_alarm_threshold: int = 0  # errors per alarm period before the function's Errors alarm fires
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     invokes: tuple[str, ...] = ()  # other services' functions (service.function) it may invoke
     calls_apis: tuple[str, ...] = ()  # services whose IAM-authorised API it may call (execute-api:Invoke)
@@ -60,6 +61,13 @@ class Smoke:
     event: str  # JSON file, relative to the service folder
 
 
+# Function settings an environment may override: name -> (default, lowest, highest).
+TUNABLES = {
+    "memory_mb": (256, 128, 10240), "timeout_s": (10, 1, 900), "reserved_concurrency": (5, 0, 1000),
+    "error_alarm_threshold": (0, 0, 100000),
+}
+
+
 @dataclass(frozen=True)
 class Manifest:
     name: str
@@ -70,6 +78,8 @@ class Manifest:
     api: Api | None = None
     libs: tuple[str, ...] = ()  # shared packages under libs/<name>/<name>/ packaged with the service
     smoke: Smoke | None = None
+    # environment -> function -> tunable -> value; modules/service applies them in that environment
+    environments: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
 
 class _Reader:
@@ -134,8 +144,7 @@ class _Reader:
 
 def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table]) -> Function:
     reader = _Reader(source, f"functions.{name}", data)
-    reader.allow_only("handler", "route", "memory_mb", "timeout_s", "reserved_concurrency", "permissions",
-                      "invokes", "calls_apis")
+    reader.allow_only("handler", "route", *TUNABLES, "permissions", "invokes", "calls_apis")
     route = reader.text("route", _ROUTE) if "route" in reader.data else None
     permissions: dict[str, tuple[str, ...]] = {}
     for table, actions in reader.mapping("permissions").items():
@@ -150,9 +159,7 @@ def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table])
         name=name,
         handler=reader.text("handler", _HANDLER),
         route=route,
-        memory_mb=reader.number("memory_mb", 256, 128, 10240),
-        timeout_s=reader.number("timeout_s", 10, 1, 900),
-        reserved_concurrency=reader.number("reserved_concurrency", 5, 0, 1000),
+        **{tunable: reader.number(tunable, *limits) for tunable, limits in TUNABLES.items()},
         permissions=permissions,
         invokes=reader.names("invokes", _FUNCTION_REF, "other services' functions as service.function"),
         calls_apis=reader.names("calls_apis", _SERVICE_NAME, "service names"),
@@ -173,10 +180,27 @@ def _parse_smoke(source: str, data: Any, functions: dict[str, Function]) -> Smok
     return Smoke(function=function, event=event)
 
 
+def _parse_environments(source: str, data: Any, functions: dict[str, Function]) -> dict[str, dict[str, dict[str, int]]]:
+    environments: dict[str, dict[str, dict[str, int]]] = {}
+    for environment, settings in _Reader(source, "", {"environments": data}).mapping("environments").items():
+        reader = _Reader(source, f"environments.{environment}", settings)
+        reader.allow_only("functions")
+        environments[environment] = {}
+        for function, values in reader.mapping("functions").items():
+            if function not in functions:
+                reader.fail(f"'environments.{environment}.functions' names {function!r}, which 'functions' does not declare")
+            tuned = _Reader(source, f"environments.{environment}.functions.{function}", values)
+            tuned.allow_only(*TUNABLES)
+            environments[environment][function] = {
+                tunable: tuned.number(tunable, *TUNABLES[tunable]) for tunable in TUNABLES if tunable in tuned.data
+            }
+    return environments
+
+
 def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     """Check a loaded manifest. Raises ManifestError naming `source` and the offending field."""
     reader = _Reader(source, "", data)
-    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke")
+    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke", "environments")
     name = reader.text("name", _SERVICE_NAME)
     if name != folder_name:
         reader.fail(f"'name' is {name!r} but the folder is services/{folder_name}", "make them the same")
@@ -217,6 +241,7 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
         api=api,
         libs=tuple(libs),
         smoke=smoke,
+        environments=_parse_environments(source, reader.data.get("environments", {}), functions),
     )
 
 

@@ -131,7 +131,7 @@ def deploy_service(
             finished = replace(
                 entry, result="succeeded", finished_at=time.time(), stages=tuple(stages.records),
                 infra_hash=outcome.infra_hash,
-                plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "",
+                plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "", versions=outcome.versions,
             )
             ledger.record(finished)
         return finished

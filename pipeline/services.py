@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.environments import load_environments
 from pipeline.errors import ManifestError, ServiceNotFound
 from pipeline.manifest import Manifest, load_yaml, parse_manifest
 from pipeline.paths import PROJECT_ROOT
@@ -77,6 +78,13 @@ def load_service(name: str, services_dir: Path = SERVICES_DIR) -> Service:
                 f"{source}: functions.{function.name}.handler is {function.handler!r} "
                 f"but {module_file.relative_to(services_dir.parent)} does not exist",
                 "create the module or fix the handler path",
+            )
+    defined = load_environments()
+    for environment in manifest.environments:
+        if environment not in defined:
+            raise ManifestError(
+                f"{source}: 'environments.{environment}' is not an environment in environments.toml",
+                f"defined: {', '.join(defined)}",
             )
     smoke = manifest.smoke
     if smoke is not None and not (folder / smoke.event).is_file():

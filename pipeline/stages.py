@@ -127,6 +127,11 @@ def root_variables(target: Target) -> dict[str, str]:
             "artifact_bucket": target.environment.artifact_bucket, **infra_variables(target.environment)}
 
 
+def service_infra_hash(target: Target, service: Service) -> str:
+    """The digest of the service's infra inputs in this environment, as the ledger records it."""
+    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], root_variables(target))
+
+
 def deploy(
     target: Target, toolchain: Toolchain, service: Service, artifact: Artifact, last: LedgerEntry | None
 ) -> DeployOutcome:
@@ -137,8 +142,7 @@ def deploy(
     """
     key, uploaded = _upload(target, service, artifact)
     variables = root_variables(target)
-    manifest_file = service.folder / "service.yaml"
-    current_hash = infra_hash(service.infra_dir, [manifest_file], variables)
+    current_hash = service_infra_hash(target, service)
     infra = None
     if last is None or last.infra_hash != current_hash:
         terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)

@@ -12,6 +12,26 @@ from pipeline.aws import Target, connect
 from pipeline.environments import get_environment
 
 
+AMBIENT_AWS_VARIABLES = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_real_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No credential for real AWS reaches the suite or what it runs: only the emulator's work."""
+    no_file = tmp_path_factory.mktemp("aws") / "none"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in AMBIENT_AWS_VARIABLES:
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_CONFIG_FILE", str(no_file))
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(no_file))
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        yield
+
+
 @pytest.fixture(scope="session")
 def local_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A local state folder of the suite's own, so the developer's emulator is never touched."""

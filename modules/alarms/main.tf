@@ -11,7 +11,8 @@ locals {
   }
 }
 
-# Any error or throttle in a period alarms: these services should have neither in normal operation.
+# Any throttle in a period alarms; errors alarm above the function's threshold (default 0), which
+# a manifest may raise per environment.
 resource "aws_cloudwatch_metric_alarm" "this" {
   for_each = merge(local.function_alarms, local.table_alarms)
 
@@ -23,7 +24,7 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   statistic           = "Sum"
   period              = var.period_s
   evaluation_periods  = 1
-  threshold           = 0
+  threshold           = each.value.metric == "Errors" ? lookup(var.error_thresholds, each.value.value, 0) : 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions

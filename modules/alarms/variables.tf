@@ -4,6 +4,12 @@ variable "function_names" {
   default     = []
 }
 
+variable "error_thresholds" {
+  description = "Errors per period a function may have before its Errors alarm fires, by function name (others: 0)."
+  type        = map(number)
+  default     = {}
+}
+
 variable "table_names" {
   description = "DynamoDB tables that get a ReadThrottleEvents alarm each."
   type        = list(string)

@@ -1,10 +1,14 @@
 locals {
-  manifest  = var.manifest
-  prefix    = "${var.environment}-${local.manifest.name}"
-  functions = local.manifest.functions
-  tables    = try(local.manifest.tables, {})
-  invoked   = distinct(flatten([for f in values(local.functions) : try(f.invokes, [])]))
-  called    = distinct(flatten([for f in values(local.functions) : try(f.calls_apis, [])]))
+  manifest = var.manifest
+  prefix   = "${var.environment}-${local.manifest.name}"
+  # Each function's settings with the manifest's overrides for this environment (environments.<env>.functions).
+  functions = {
+    for name, function in local.manifest.functions :
+    name => merge(function, try(local.manifest.environments[var.environment].functions[name], {}))
+  }
+  tables  = try(local.manifest.tables, {})
+  invoked = distinct(flatten([for f in values(local.functions) : try(f.invokes, [])]))
+  called  = distinct(flatten([for f in values(local.functions) : try(f.calls_apis, [])]))
 
   # Locally the gateway of `make serve` stands in for every API; in AWS the called service's API
   # is found by the naming convention <env>-<service>.
@@ -88,7 +92,10 @@ module "alarms" {
   source = "../alarms"
 
   function_names = [for function in module.function : function.function_name]
-  table_names    = [for table in module.table : table.table_name]
-  alarm_actions  = var.alarm_actions
-  tags           = var.tags
+  error_thresholds = {
+    for name, function in local.functions : module.function[name].function_name => try(function.error_alarm_threshold, 0)
+  }
+  table_names   = [for table in module.table : table.table_name]
+  alarm_actions = var.alarm_actions
+  tags          = var.tags
 }

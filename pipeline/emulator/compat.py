@@ -89,6 +89,88 @@ def bodiless_requests_are_signed_without_a_body() -> None:
     IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
 
 
+def pipeline_sources_need_no_location() -> None:
+    """Accept CodeBuild projects whose source and artifacts are CODEPIPELINE, without a location.
+
+    Checked on moto 5.2.1 and 5.2.5: CreateProject demands `location` for every source and
+    artifact type, but AWS forbids it for CODEPIPELINE (the pipeline hands over the input), so
+    the project every CodePipeline build action needs could not be created.
+    """
+    from moto.codebuild import responses
+
+    original_source: Callable[[dict[str, Any]], None] = responses._validate_required_params_source
+    original_artifacts: Callable[[dict[str, Any]], None] = responses._validate_required_params_artifacts
+
+    def validate_source(source: dict[str, Any]) -> None:
+        if source.get("type") not in ("CODEPIPELINE", "NO_SOURCE"):
+            original_source(source)
+
+    def validate_artifacts(artifacts: dict[str, Any]) -> None:
+        if artifacts.get("type") != "CODEPIPELINE":
+            original_artifacts(artifacts)
+
+    responses._validate_required_params_source = validate_source
+    responses._validate_required_params_artifacts = validate_artifacts
+
+
+def pipeline_roles_may_list_their_service_principals() -> None:
+    """Accept a pipeline role whose trust policy lists codepipeline.amazonaws.com in an array.
+
+    Checked on moto 5.2.1 and 5.2.5: CreatePipeline compares each statement's
+    `Principal.Service` with the string itself, so `"Service": ["codepipeline.amazonaws.com"]`
+    (valid IAM, and what Terraform's policy documents produce) is refused. The check is redone
+    with both forms before moto's own, which then sees an equivalent single-string policy.
+    """
+    import json
+
+    from moto.codepipeline.models import CodePipelineBackend
+    from moto.iam.exceptions import NotFoundException as IAMNotFoundException
+
+    original: Callable[..., Any] = CodePipelineBackend.create_pipeline
+
+    def trusted_services(document: str) -> list[str]:
+        services: list[str] = []
+        for statement in json.loads(document).get("Statement", []):
+            principal = statement.get("Principal", {})
+            named = principal.get("Service", []) if isinstance(principal, dict) else []
+            services += [named] if isinstance(named, str) else list(named)
+        return services
+
+    def create_pipeline(self: Any, pipeline: dict[str, Any], tags: Any) -> Any:
+        try:
+            role = self.iam_backend.get_role_by_arn(pipeline["roleArn"])
+        except IAMNotFoundException:
+            return original(self, pipeline, tags)  # moto's own check reports the missing role
+        document = role.assume_role_policy_document
+        if "codepipeline.amazonaws.com" not in trusted_services(document):
+            return original(self, pipeline, tags)
+        role.assume_role_policy_document = json.dumps(
+            {"Statement": [{"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}}]}
+        )
+        try:
+            return original(self, pipeline, tags)
+        finally:
+            role.assume_role_policy_document = document
+
+    CodePipelineBackend.create_pipeline = create_pipeline  # type: ignore[method-assign]
+
+
+def pipeline_timestamps_are_epoch_seconds() -> None:
+    """Return a pipeline's `created`/`updated` as epoch seconds, as AWS's JSON protocol does.
+
+    Checked on moto 5.2.1 and 5.2.5: GetPipeline and ListPipelines send ISO-8601 strings, which
+    SDKs that parse timestamps strictly (the Terraform provider) reject, so a created pipeline
+    could not be read back.
+    """
+    from moto.codepipeline.models import CodePipeline
+    from moto.core.utils import unix_time
+
+    def metadata(self: Any) -> dict[str, Any]:
+        return {"pipelineArn": self._arn, "created": unix_time(self._created), "updated": unix_time(self._updated)}
+
+    CodePipeline.metadata = property(metadata)  # type: ignore[assignment,method-assign]
+
+
 # moto's name for a request -> the action AWS authorises it as.
 _AWS_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction", "s3:HeadBucket": "s3:ListBucket"}
 
@@ -149,6 +231,9 @@ PATCHES: list[Callable[[], None]] = [
     bodiless_requests_are_signed_without_a_body,
     actions_are_named_as_in_aws_policies,
     access_denied_is_reported_in_the_aws_query_error_format,
+    pipeline_sources_need_no_location,
+    pipeline_roles_may_list_their_service_principals,
+    pipeline_timestamps_are_epoch_seconds,
 ]
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,3 +95,37 @@ def test_every_committed_manifest_is_valid() -> None:
         service = load_service(manifest_file.parent.name)
         assert service.manifest.name == manifest_file.parent.name
         assert yaml.safe_load(manifest_file.read_text())["functions"]
+
+
+def test_environment_overrides_are_kept_apart_from_the_functions_defaults() -> None:
+    data = minimal()
+    data["environments"] = {"prod": {"functions": {"get_order": {
+        "memory_mb": 1024, "reserved_concurrency": 50, "error_alarm_threshold": 3}}}}
+    manifest = parse_manifest(data, "services/orders/service.yaml", "orders")
+
+    assert manifest.environments == {"prod": {"get_order": {"memory_mb": 1024, "reserved_concurrency": 50, "error_alarm_threshold": 3}}}
+    assert (manifest.functions["get_order"].memory_mb, manifest.functions["get_order"].error_alarm_threshold) == (256, 0)
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ({"prod": {"functions": {"put_order": {"memory_mb": 512}}}}, "names 'put_order', which 'functions' does not declare"),
+    ({"prod": {"functions": {"get_order": {"memory_mb": 64}}}}, "'environments.prod.functions.get_order.memory_mb' must be"),
+    ({"prod": {"functions": {"get_order": {"handler": "x.y"}}}}, "unknown field 'environments.prod.functions.get_order.handler'"),
+    ({"prod": {"tables": {}}}, "unknown field 'environments.prod.tables'"),
+])
+def test_bad_environment_overrides_name_the_field(override: dict[str, Any], expected: str) -> None:
+    data = minimal()
+    data["environments"] = override
+    with pytest.raises(ManifestError, match=re.escape(expected)):
+        parse_manifest(data, "services/orders/service.yaml", "orders")
+
+
+def test_an_override_for_an_undefined_environment_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "services" / "orders"
+    (folder / "src" / "orders").mkdir(parents=True)
+    (folder / "src" / "orders" / "get_order.py").write_text("def handler(event, context):\n    return {}\n")
+    data = minimal()
+    data["environments"] = {"staging": {"functions": {"get_order": {"memory_mb": 512}}}}
+    (folder / "service.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(ManifestError, match="'environments.staging' is not an environment in environments.toml"):
+        load_service("orders", tmp_path / "services")

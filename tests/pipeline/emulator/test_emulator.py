@@ -240,3 +240,93 @@ def test_the_developer_user_may_only_assume_deployer_roles(local_target: Target)
         as_developer("iam").create_role(RoleName="escalate", AssumeRolePolicyDocument="{}")
     with pytest.raises(ClientError, match="AccessDenied"):
         as_developer("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/services/location/x", RoleSessionName="escape")
+
+
+# CodePipeline and CodeBuild as Terraform drives them: each helper passes only with its patch.
+PIPELINE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": ["codepipeline.amazonaws.com"]},
+}]})
+
+
+def role_trusting_codepipeline(iam: Any, name: str) -> str:
+    try:
+        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=PIPELINE_TRUST)["Role"]["Arn"])
+
+
+def create_pipeline_build_project(codebuild: Any, role_arn: str, name: str) -> None:
+    codebuild.create_project(
+        name=name, serviceRole=role_arn,
+        source={"type": "CODEPIPELINE", "buildspec": "version: 0.2\nphases: {build: {commands: [true]}}\n"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
+    )
+
+
+def create_two_stage_pipeline(codepipeline: Any, role_arn: str, name: str) -> None:
+    action = {"name": "Build", "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"},
+              "configuration": {"ProjectName": name}, "inputArtifacts": [{"name": "source"}]}
+    source = {"name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+              "configuration": {"S3Bucket": "b", "S3ObjectKey": "k"}, "outputArtifacts": [{"name": "source"}]}
+    codepipeline.create_pipeline(pipeline={
+        "name": name, "roleArn": role_arn, "pipelineType": "V2",
+        "artifactStore": {"type": "S3", "location": "artifacts"},
+        "stages": [{"name": "Source", "actions": [source]}, {"name": "Build", "actions": [action]}],
+    })
+
+
+def raw_pipeline_created(codepipeline: Any, name: str) -> Any:
+    """GetPipeline's `metadata.created` as sent on the wire, before botocore parses it."""
+    seen: dict[str, Any] = {}
+
+    def keep_body(http_response: Any, **_: Any) -> None:
+        seen.update(json.loads(http_response.content))
+
+    codepipeline.meta.events.register("after-call.codepipeline.GetPipeline", keep_body)
+    codepipeline.get_pipeline(name=name)
+    return seen["metadata"]["created"]
+
+
+def pipeline_clients(endpoint: str, key: str, secret: str) -> tuple[Any, Any, Any]:
+    return tuple(client(endpoint, name, key, secret) for name in ("iam", "codebuild", "codepipeline"))  # type: ignore[return-value]
+
+
+def test_the_patched_emulator_takes_pipelines_as_terraform_creates_them(local_target: Target) -> None:
+    assert local_target.endpoint
+    credentials = emulator.ops_credentials()
+    iam, codebuild, codepipeline = pipeline_clients(
+        local_target.endpoint, credentials.access_key_id, credentials.secret_access_key)
+    role_arn = role_trusting_codepipeline(iam, "compat-pipeline")
+    create_pipeline_build_project(codebuild, role_arn, "compat-build")
+    create_two_stage_pipeline(codepipeline, role_arn, "compat-pipeline")
+    assert isinstance(raw_pipeline_created(codepipeline, "compat-pipeline"), float)
+
+
+def test_plain_moto_demands_a_location_for_pipeline_sources(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto fixed it: drop pipeline_sources_need_no_location."""
+    endpoint, credentials = unpatched_moto
+    iam, codebuild, _ = pipeline_clients(endpoint, credentials.access_key_id, credentials.secret_access_key)
+    role_arn = role_trusting_codepipeline(iam, "compat-pipeline")
+    with pytest.raises(ClientError, match="location is required"):
+        create_pipeline_build_project(codebuild, role_arn, "compat-build")
+
+
+def test_plain_moto_refuses_a_listed_codepipeline_principal(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto fixed it: drop pipeline_roles_may_list_their_service_principals."""
+    endpoint, credentials = unpatched_moto
+    iam, _, codepipeline = pipeline_clients(endpoint, credentials.access_key_id, credentials.secret_access_key)
+    role_arn = role_trusting_codepipeline(iam, "compat-pipeline")
+    with pytest.raises(ClientError, match="not authorized to perform AssumeRole"):
+        create_two_stage_pipeline(codepipeline, role_arn, "compat-listed")
+
+
+def test_plain_moto_sends_pipeline_timestamps_as_text(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto fixed it: drop pipeline_timestamps_are_epoch_seconds."""
+    endpoint, credentials = unpatched_moto
+    iam, _, codepipeline = pipeline_clients(endpoint, credentials.access_key_id, credentials.secret_access_key)
+    single = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "codepipeline.amazonaws.com"}}]})
+    role_arn = iam.create_role(RoleName="compat-single", AssumeRolePolicyDocument=single)["Role"]["Arn"]
+    create_two_stage_pipeline(codepipeline, role_arn, "compat-timestamps")
+    assert isinstance(raw_pipeline_created(codepipeline, "compat-timestamps"), str)
