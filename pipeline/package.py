@@ -109,6 +109,27 @@ def install_requirements(requirements: str, runtime: str, target: Path) -> None:
         )
 
 
+def installed_requirements(requirements: str, runtime: str, cache_dir: Path) -> Path:
+    """A folder with `requirements` installed for `runtime`, shared by every artifact that needs them.
+
+    Services declaring the same lib install its requirements once. Raises StageFailed like
+    install_requirements.
+    """
+    key = hashlib.sha256(f"{LAYOUT_VERSION}\n{runtime}\n{requirements}".encode()).hexdigest()
+    installed = cache_dir / "requirements" / key
+    if not installed.is_dir():
+        installed.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=installed.parent) as work:
+            staging = Path(work) / "site-packages"
+            install_requirements(requirements, runtime, staging)
+            try:
+                staging.rename(installed)
+            except OSError:  # a concurrent build installed the same requirements first
+                if not installed.is_dir():
+                    raise
+    return installed
+
+
 def has_requirements(requirements: str) -> bool:
     return any(line.strip() and not line.strip().startswith("#") for line in requirements.splitlines())
 
@@ -124,9 +145,7 @@ def build(inputs: PackageInputs, cache_dir: Path) -> tuple[Artifact, bool]:
     with tempfile.TemporaryDirectory(dir=cache_dir) as work:
         files = list(inputs.files)
         if has_requirements(inputs.requirements):
-            dependencies = Path(work) / "dependencies"
-            install_requirements(inputs.requirements, inputs.runtime, dependencies)
-            files += source_files(dependencies)
+            files += source_files(installed_requirements(inputs.requirements, inputs.runtime, cache_dir))
         partial = Path(work) / "artifact.zip"
         sha256 = write_zip(partial, files)
         # Publish zip before metadata: a reader that finds the metadata always finds the zip.

@@ -4,6 +4,9 @@ import os
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from pipeline import package
 from pipeline.package import PackageInputs, build, inputs_hash, source_files, write_zip
 
 
@@ -59,3 +62,23 @@ def test_requirements_and_runtime_are_part_of_the_input_hash(tmp_path: Path) -> 
 
     assert inputs_hash(PackageInputs(files, "requests==2.32.3\n", "python3.11")) != base
     assert inputs_hash(PackageInputs(files, "", "python3.12")) != base
+
+
+def test_services_with_the_same_requirements_install_them_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    installs: list[str] = []
+
+    def install(requirements: str, runtime: str, target: Path) -> None:
+        installs.append(requirements)
+        (target / "dep").mkdir(parents=True)
+        (target / "dep" / "__init__.py").write_text("")
+
+    monkeypatch.setattr(package, "install_requirements", install)
+    source = tmp_path / "src"
+    (source / "svc").mkdir(parents=True)
+    for name in ("a", "b"):
+        (source / "svc" / "handler.py").write_text(f"SERVICE = {name!r}\n")
+        inputs = PackageInputs(files=tuple(source_files(source)), requirements="dep==1\n", runtime="python3.11")
+        artifact, _ = build(inputs, tmp_path / "cache")
+        assert "dep/__init__.py" in zipfile.ZipFile(artifact.path).namelist()
+
+    assert installs == ["dep==1\n"]
