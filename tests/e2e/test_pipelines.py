@@ -34,19 +34,18 @@ def ensure_role(iam: Any, name: str, trust: dict[str, Any], path: str = "/") -> 
 
 @pytest.fixture(scope="module")
 def applied(local_target: Target) -> dict[str, str]:
-    """Apply the root once for every test here; roles stand in for ops/iam's, which ops own."""
+    """Apply the root once for every test here; the roles stand in for the ones ops create."""
     iam = local_target.client("iam", Identity.OPS)
     account = local_target.client("sts", Identity.OPS).get_caller_identity()["Account"]
     pipeline_role = ensure_role(iam, "local-codepipeline", PIPELINE_TRUST, "/pipelines/")
     for environment in ("dev", "prod"):
-        for service in service_names():
-            ensure_role(iam, f"{environment}-deployer-{service}", BUILD_TRUST, "/deployers/")
+        ensure_role(iam, f"{environment}-codebuild", BUILD_TRUST, "/ci/")
     settings = {
         "connection_arn": f"arn:aws:codeconnections:us-east-1:{account}:connection/local",
         "repository_id": "example/serverless-monorepo",
         "pipeline_role_arn": pipeline_role,
         "deployer_role_arns": {
-            environment: f"arn:aws:iam::{account}:role/deployers/{environment}-deployer-{{service}}"
+            environment: f"arn:aws:iam::{account}:role/ci/{environment}-codebuild"
             for environment in ("dev", "prod")
         },
     }
@@ -74,7 +73,7 @@ def test_every_service_gets_a_v2_pipeline_with_its_generated_triggers(local_targ
         ]
 
 
-def test_builds_run_the_real_cli_as_each_environments_deployer(local_target: Target, applied: dict[str, str]) -> None:
+def test_builds_run_the_real_cli_as_each_environments_build_role(local_target: Target, applied: dict[str, str]) -> None:
     codebuild = local_target.client("codebuild", Identity.OPS)
     parser = build_parser()
     for service in service_names():
@@ -83,7 +82,7 @@ def test_builds_run_the_real_cli_as_each_environments_deployer(local_target: Tar
         assert [project["name"] for project in projects] == [f"local-{service}-{stage}" for stage in stages]
         for stage, project in zip(stages, projects):
             environment = "prod" if stage == "deploy-prod" else "dev"
-            assert project["serviceRole"] == f"arn:aws:iam::{applied['account']}:role/deployers/{environment}-deployer-{service}"
+            assert project["serviceRole"] == f"arn:aws:iam::{applied['account']}:role/ci/{environment}-codebuild"
             assert project["source"]["type"] == "CODEPIPELINE"
             commands = yaml.safe_load(project["source"]["buildspec"])["phases"]["build"]["commands"]
             argv = shlex.split(commands[0])
