@@ -99,9 +99,11 @@ def drill(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> Ite
     apply_iam(local_target, ensure_toolchain())
     s3 = local_target.client("s3", Identity.OPS)
     bucket = local_target.environment.artifact_bucket
+    # Every version: in a versioned bucket moto still lists a deleted key's folder-like prefix.
     for prefix in (f"{PREFIX}/{SERVICE}/", f"{HEADS_PREFIX}/{SERVICE}."):
-        for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=item["Key"])
+        listed = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
+        for item in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]:
+            s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
 
 
 @pytest.fixture(scope="module")
