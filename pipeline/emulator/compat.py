@@ -225,6 +225,34 @@ def access_denied_is_reported_in_the_aws_query_error_format() -> None:
     IAMRequest._raise_access_denied = raise_access_denied  # type: ignore[method-assign]
 
 
+def a_repeated_create_alias_returns_the_alias_it_made() -> None:
+    """Answer a CreateAlias that repeats one made seconds ago, with the same version, with that alias.
+
+    Seen with moto 5.2.1 while Terraform applies run in parallel: the SDK sends CreateAlias again
+    after moto has already answered 201 (the answer was lost on the connection), and the retry's
+    409 "Alias already exists" fails an apply whose alias exists exactly as asked. Any other
+    existing alias (an older one, or another version) still conflicts, as in AWS.
+    """
+    import time
+
+    from moto.awslambda.models import LambdaStorage
+
+    original: Callable[..., Any] = LambdaStorage.put_alias
+    retry_window_seconds = 10.0
+
+    def put_alias(self: Any, name: str, function_name: str, function_version: str, *args: Any) -> Any:
+        existing = self._get_function_aliases(function_name).get(name)
+        made_at = getattr(existing, "_created_by_put_alias_at", None)
+        if (existing is not None and existing.function_version == function_version and made_at is not None
+                and time.monotonic() - made_at < retry_window_seconds):
+            return existing
+        alias = original(self, name, function_name, function_version, *args)
+        alias._created_by_put_alias_at = time.monotonic()
+        return alias
+
+    LambdaStorage.put_alias = put_alias  # type: ignore[method-assign,assignment]
+
+
 PATCHES: list[Callable[[], None]] = [
     resource_scoped_statements_match_unresolved_resources,
     signatures_are_checked_against_the_encoded_url,
@@ -234,6 +262,7 @@ PATCHES: list[Callable[[], None]] = [
     pipeline_sources_need_no_location,
     pipeline_roles_may_list_their_service_principals,
     pipeline_timestamps_are_epoch_seconds,
+    a_repeated_create_alias_returns_the_alias_it_made,
 ]
 
 

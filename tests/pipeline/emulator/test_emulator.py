@@ -338,3 +338,40 @@ def test_plain_moto_sends_pipeline_timestamps_as_text(unpatched_moto: tuple[str,
     role_arn = iam.create_role(RoleName="compat-single", AssumeRolePolicyDocument=single)["Role"]["Arn"]
     create_two_stage_pipeline(codepipeline, role_arn, "compat-timestamps")
     assert isinstance(raw_pipeline_created(codepipeline, "compat-timestamps"), str)
+
+
+def create_function_twice_aliased(lambda_client: Any, iam: Any, name: str) -> list[Any]:
+    """Create a function, then its `live` alias twice in a row, as an SDK retry does."""
+    import io
+    import zipfile
+
+    role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    lambda_client.create_function(FunctionName=name, Role=role, Runtime="python3.11", Handler="handler.handler",
+                                  Code={"ZipFile": code.getvalue()}, Publish=True)
+    outcomes = []
+    for _ in range(2):
+        try:
+            outcomes.append(lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")["Name"])
+        except ClientError as err:
+            outcomes.append(err.response["Error"]["Code"])
+    return outcomes
+
+
+def test_a_repeated_create_alias_gets_the_alias_and_a_real_conflict_still_conflicts(local_target: Target) -> None:
+    lambda_client = local_target.client("lambda", Identity.OPS)
+    assert create_function_twice_aliased(lambda_client, local_target.client("iam", Identity.OPS), "retried") == ["live", "live"]
+    with pytest.raises(ClientError, match="Alias already exists"):
+        lambda_client.create_alias(FunctionName="retried", Name="live", FunctionVersion="$LATEST")
+
+
+def test_plain_moto_refuses_a_repeated_create_alias(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto answers retries itself: drop a_repeated_create_alias_returns_the_alias_it_made."""
+    endpoint, credentials = unpatched_moto
+    as_ops = lambda service: client(endpoint, service, credentials.access_key_id, credentials.secret_access_key)  # noqa: E731
+    assert create_function_twice_aliased(as_ops("lambda"), as_ops("iam"), "retried") == ["live", "ConflictException"]
