@@ -188,7 +188,7 @@ def bench_deploy(rows: list[tuple[str, str, str]]) -> None:
         shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__"))
         deploy: Callable[[], float] = lambda: timed([sys.executable, "deploy.py", "deploy", "--service", "location"], project, 1, warm_up=False)[0]
         first = deploy()
-        handler = project / "services" / "location" / "src" / "location" / "http.py"
+        handler = project / "services" / "location" / "src" / "location" / "store.py"
         handler.write_text(handler.read_text() + "\n# bench change\n")
         total = deploy()
         last = Ledger(connect(get_environment("local"))).last_success("location")
