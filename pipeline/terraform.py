@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -13,11 +14,14 @@ from types import FrameType
 from typing import Any
 
 from pipeline.errors import Interrupted, StalePlan, StateNotSaved, TerraformError
+from pipeline.tfmodules import module_dirs
 from pipeline.toolchain import Toolchain
 
 _DIAGNOSTIC_LINES = 40
 _FORWARDED = (signal.SIGINT, signal.SIGTERM)
 ERRORED_STATE = "errored.tfstate"  # what Terraform writes to its working dir when it cannot save state
+LOCK_FILE = ".terraform.lock.hcl"
+INIT_RECORD = "init.sha256"  # in the data dir: the inputs of its last successful init
 
 
 # Terraform processes running now (any thread) and the stop signals this process received.
@@ -135,15 +139,45 @@ class Terraform:
                 f"(for a service: `python deploy.py state push --service <name> --env <env>`), then delete it",
             )
 
-    def init(self, backend_config: Mapping[str, str]) -> None:
+    def init(self, backend_config: Mapping[str, str]) -> bool:
         """Initialise providers, modules and the backend; never rewrites the committed lock file.
 
+        Skipped (returns False) when the data dir was initialised from the same inputs: its
+        backend, lock file, Terraform files and toolchain; any change to them runs init again.
         Raises StateNotSaved while a state an earlier apply could not save is waiting to be pushed.
         """
         self._refuse_when_state_unsaved()
+        record = self.data_dir / INIT_RECORD
+        fingerprint = self._init_fingerprint(backend_config)
+        if record.is_file() and record.read_text() == fingerprint and self._still_initialised():
+            return False
+        record.unlink(missing_ok=True)
         args = ["init", "-no-color", "-input=false", "-lockfile=readonly", "-reconfigure"]
         args += [f"-backend-config={key}={value}" for key, value in backend_config.items()]
         self.run(args)
+        record.write_text(fingerprint)
+        return True
+
+    def _init_fingerprint(self, backend_config: Mapping[str, str]) -> str:
+        """A digest of everything `terraform init` reads: a local module's own files included,
+        since a module call it adds needs installing too."""
+        digest = hashlib.sha256(json.dumps(
+            {"terraform": [self.toolchain.binary, self.toolchain.version], "backend": dict(backend_config)},
+            sort_keys=True,
+        ).encode())
+        digest.update(self.toolchain.cli_config.read_bytes())
+        lock_file = self.root / LOCK_FILE
+        files = [lock_file] if lock_file.is_file() else []
+        for folder in [self.root.resolve(), *module_dirs(self.root)]:
+            files += sorted(path for path in folder.iterdir() if path.suffix in (".tf", ".json") and path.is_file())
+        for path in files:
+            digest.update(str(path.resolve()).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
+    def _still_initialised(self) -> bool:
+        """Whether what init left in the data dir is still there: a wiped plugin cache leaves dangling links."""
+        packages = list((self.data_dir / "providers").glob("*/*/*/*/*"))
+        return (self.data_dir / "terraform.tfstate").is_file() and all(package.exists() for package in packages)
 
     def plan(self, plan_file: Path, var_file: Path | None = None) -> PlanResult:
         """Write a saved plan; `has_changes` says whether applying it would change anything."""
