@@ -54,12 +54,14 @@ def _holder(s3: Any, bucket: str, service: str) -> LockHolder | None:
 
 @contextmanager
 def service_lock(
-    target: Target, service: str, execution_id: str, timeout_s: float, on_wait: Callable[[LockHolder], None]
+    target: Target, service: str, execution_id: str, timeout_s: float, on_wait: Callable[[LockHolder], None],
+    still_wanted: Callable[[], None] = lambda: None,
 ) -> Iterator[LockHolder]:
     """Hold `service`'s lock in the environment for the block; always released afterwards.
 
-    Waits while another deploy holds it, calling `on_wait` once with the holder. Raises
-    DeployLocked naming the holder after `timeout_s`.
+    Waits while another deploy holds it, calling `on_wait` once per holder and `still_wanted`
+    before every retry (it raises to stop waiting). Raises DeployLocked naming the holder after
+    `timeout_s`.
     """
     from botocore.exceptions import ClientError
 
@@ -86,6 +88,7 @@ def service_lock(
                 f"wait for it to finish; if nothing is running, delete s3://{bucket}/{lock_key(service)}",
             )
         time.sleep(POLL_SECONDS)
+        still_wanted()
     try:
         yield mine
     finally:

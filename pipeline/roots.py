@@ -17,7 +17,6 @@ from pipeline.tfmodules import module_dirs
 from pipeline.toolchain import Toolchain
 
 
-
 @dataclass(frozen=True)
 class ApplyResult:
     changed: bool  # whether the plan had changes (and so was applied)
@@ -81,26 +80,55 @@ def infra_hash(root: Path, extra_files: list[Path], variables: Mapping[str, Any]
 PlanReview = Callable[[Mapping[str, Any]], None]
 
 
-def plan_and_apply(
-    terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any], review: PlanReview | None = None
-) -> ApplyResult:
-    """init, plan to a saved file, and apply exactly that plan when it has changes.
+@dataclass(frozen=True)
+class ReviewedPlan:
+    """A saved plan that passed review, waiting to be applied (or discarded)."""
 
-    `review` sees the plan's JSON before apply and may refuse it by raising (nothing is applied).
+    terraform: Terraform
+    path: Path
+    has_changes: bool
+    sha256: str
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def plan_reviewed(
+    terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any], review: PlanReview | None = None
+) -> ReviewedPlan:
+    """init (unless unchanged), plan to a saved file, and let `review` see the plan's JSON.
+
+    `review` may refuse the plan by raising; the plan file is then deleted. Changes nothing.
     """
     terraform.init(backend)
     var_file = terraform.data_dir / "inputs.tfvars.json"
     var_file.write_text(json.dumps(dict(variables), indent=2, sort_keys=True))
     plan = terraform.plan(terraform.data_dir / "plan.tfplan", var_file)
-    plan_sha256 = hashlib.sha256(plan.path.read_bytes()).hexdigest()
+    reviewed = ReviewedPlan(terraform, plan.path, plan.has_changes, hashlib.sha256(plan.path.read_bytes()).hexdigest())
     try:
         if plan.has_changes and review is not None:
             review(terraform.show_json(plan.path))
+    except BaseException:
+        reviewed.discard()
+        raise
+    return reviewed
+
+
+def apply_reviewed(plan: ReviewedPlan) -> ApplyResult:
+    """Apply exactly the reviewed plan when it has changes; the plan file is deleted either way."""
+    try:
         if plan.has_changes:
-            apply_or_report(terraform, plan.path)
+            apply_or_report(plan.terraform, plan.path)
     finally:
-        plan.path.unlink(missing_ok=True)
-    return ApplyResult(changed=plan.has_changes, plan_sha256=plan_sha256)
+        plan.discard()
+    return ApplyResult(changed=plan.has_changes, plan_sha256=plan.sha256)
+
+
+def plan_and_apply(
+    terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any], review: PlanReview | None = None
+) -> ApplyResult:
+    """init, plan to a saved file, and apply exactly that plan when it has changes (and `review` passes)."""
+    return apply_reviewed(plan_reviewed(terraform, backend, variables, review))
 
 
 def apply_or_report(terraform: Terraform, plan_file: Path) -> None:

@@ -1,4 +1,4 @@
-"""One service's pipeline execution: test -> package -> deploy -> verify, recorded in the ledger.
+"""One service's pipeline execution: test -> package -> plan -> deploy -> verify, in the ledger.
 
 The CLI watches progress through a `Reporter`; this module never prints.
 """
@@ -9,13 +9,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from pipeline import git
-from pipeline.aws import connect
+from pipeline.aws import Target, connect
 from pipeline.bootstrap import ensure_foundations
-from pipeline.environments import get_environment
+from pipeline.environments import Environment, get_environment
 from pipeline.errors import PipelineError
 from pipeline.guard import guard_root
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
@@ -25,12 +26,12 @@ from pipeline.permissions import require_grants, scan_permissions
 from pipeline.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
 from pipeline.roots import s3_backend
 from pipeline.services import Service, load_service
-from pipeline.stages import deploy, package, run_tests
-from pipeline.toolchain import ensure_toolchain
+from pipeline.stages import DeployPlan, apply_deploy, package, plan_deploy, run_tests
+from pipeline.toolchain import Toolchain, ensure_toolchain
 from pipeline.verify import live_versions, verify
 
 T = TypeVar("T")
-STAGES = ("test", "package", "deploy", "verify")
+STAGES = ("test", "package", "plan", "deploy", "verify")
 LOCK_TIMEOUT_S = 900.0
 # Parallel pipelines share one emulator and one set of ops foundations: set them up one at a time.
 _SETUP = threading.Lock()
@@ -48,7 +49,7 @@ class _Stages:
     def __init__(self, service: str, reporter: Reporter) -> None:
         self.service = service
         self.reporter = reporter
-        self.records: list[StageRecord] = []
+        self._records: list[StageRecord] = []
 
     def run(self, stage: str, work: Callable[[], T], describe: Callable[[T], str]) -> T:
         self.reporter.stage_started(self.service, stage)
@@ -62,24 +63,32 @@ class _Stages:
         return value
 
     def _finish(self, record: StageRecord) -> None:
-        self.records.append(record)
+        self._records.append(record)
         self.reporter.stage_finished(self.service, record)
 
-    def skip_rest(self) -> None:
-        done = {record.name for record in self.records}
+    @property
+    def records(self) -> tuple[StageRecord, ...]:
+        """The records in pipeline order (the test stage runs beside others and may finish later)."""
+        return tuple(sorted(self._records, key=lambda record: STAGES.index(record.name)))
+
+    def skip_rest(self, reason: str = "an earlier stage failed") -> None:
+        done = {record.name for record in self._records}
         for stage in STAGES:
             if stage not in done:
-                self._finish(StageRecord(stage, "skipped", 0.0, "an earlier stage failed"))
+                self._finish(StageRecord(stage, "skipped", 0.0, reason))
 
 
 def deploy_service(
     name: str, environment_name: str, reporter: Reporter, lock_timeout_s: float = LOCK_TIMEOUT_S
 ) -> LedgerEntry:
-    """Run `name` through test, package, deploy and verify in `environment_name`.
+    """Run `name` through test, package, plan, deploy and verify in `environment_name`.
 
+    Preflight comes first. The test stage then runs beside package and plan, which only read
+    the environment; nothing is uploaded or applied until the tests passed.
     Returns the execution as recorded in the ledger. Raises ServiceNotFound, ManifestError,
-    EnvironmentNotFound before anything runs, DeployLocked when another deploy of the service
-    holds its lock too long, and StageFailed or TerraformError from a stage.
+    EnvironmentNotFound before anything runs, PreflightFailed or BootstrapMissing before the
+    tests, DeployLocked when another deploy of the service holds its lock too long, and
+    StageFailed, PolicyViolation or TerraformError from a stage.
     """
     environment = get_environment(environment_name)
     service = load_service(name)
@@ -93,53 +102,81 @@ def deploy_service(
         result="running", started_at=time.time(), finished_at=0.0,
     )
     stages = _Stages(name, reporter)
-    ledger: Ledger | None = None
     try:
         guard_root(service.infra_dir)
-        stages.run("test", lambda: _test(service, reporter), lambda summary: summary)
-        artifact, cached = stages.run(
-            "package",
-            lambda: package(service, artifact_cache_dir()),
-            lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
-        )
-        entry = replace(entry, artifact_sha256=artifact.sha256)  # failed executions name their artifact too
-        with _SETUP:
-            toolchain = ensure_toolchain()
-            target = connect(environment).for_service(name)
-            if target.emulator_started:
-                reporter.note(name, f"started the local AWS emulator at {target.endpoint}")
-            if forget_reset_emulator(target, reach_state_bucket(target)):
-                reporter.note(name, "the local emulator was reset (it keeps everything in memory): "
-                                    "bootstrapping again, and every service deploys as new")
-            for root in ensure_foundations(target, toolchain, service):
-                reporter.note(name, f"applied {root} as ops (local environment only)")
-            check_state_safety(target, s3_backend(target, service.infra_dir))
-        ledger = Ledger(target)
+        toolchain, target = _prepare_environment(service, environment, reporter)
+    except PipelineError:
+        stages.skip_rest("refused before any stage ran")
+        raise
+    ledger = Ledger(target)
+    plan: DeployPlan | None = None
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"test-{name}") as beside:
+            tests = beside.submit(stages.run, "test", lambda: _test(service, reporter), lambda summary: summary)
 
-        def waiting(holder: LockHolder) -> None:
-            reporter.note(name, f"waiting for the deploy lock held by {holder.describe()}")
+            def stop_if_tests_failed() -> None:
+                if tests.done():
+                    tests.result()
 
-        with service_lock(target, name, entry.execution_id, lock_timeout_s, waiting):
-            last = ledger.last_success(name)
-            previous = live_versions(target, service)
-            outcome = stages.run(
-                "deploy",
-                lambda: deploy(target, toolchain, service, artifact, last),
-                lambda done: _describe_deploy(done.changed, done.infra is not None, done.versions),
+            artifact, _ = stages.run(
+                "package",
+                lambda: package(service, artifact_cache_dir()),
+                lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
             )
-            stages.run("verify", lambda: verify(target, service, previous), lambda summary: summary)
-            finished = replace(
-                entry, result="succeeded", finished_at=time.time(), stages=tuple(stages.records),
-                infra_hash=outcome.infra_hash,
-                plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "", versions=outcome.versions,
-            )
-            ledger.record(finished)
+            entry = replace(entry, artifact_sha256=artifact.sha256)  # failed executions name their artifact too
+
+            def waiting(holder: LockHolder) -> None:
+                reporter.note(name, f"waiting for the deploy lock held by {holder.describe()}")
+
+            with service_lock(target, name, entry.execution_id, lock_timeout_s, waiting, stop_if_tests_failed):
+                stop_if_tests_failed()
+                last = ledger.last_success(name)
+                plan = stages.run(
+                    "plan",
+                    lambda: plan_deploy(target, toolchain, service, artifact, last),
+                    _describe_plan,
+                )
+                tests.result()  # a failed test stage stops here: nothing was uploaded or applied
+                previous = live_versions(target, service)
+                outcome = stages.run(
+                    "deploy",
+                    lambda: apply_deploy(target, service, artifact, plan),
+                    lambda done: _describe_deploy(done.changed, done.versions),
+                )
+                stages.run("verify", lambda: verify(target, service, previous), lambda summary: summary)
+                finished = replace(
+                    entry, result="succeeded", finished_at=time.time(), stages=stages.records,
+                    infra_hash=outcome.infra_hash,
+                    plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "", versions=outcome.versions,
+                )
+                ledger.record(finished)
         return finished
     except PipelineError as err:
         stages.skip_rest()
-        if ledger is not None:
-            ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(stages.records), error=err.message))
+        ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=stages.records, error=err.message))
         raise
+    finally:
+        if plan is not None:
+            plan.discard()
+
+
+def _prepare_environment(service: Service, environment: Environment, reporter: Reporter) -> tuple[Toolchain, Target]:
+    """Preflight: Terraform, the endpoint, ops foundations and safe state, before any stage runs.
+
+    Parallel pipelines share one emulator and one set of foundations, so this runs one at a time.
+    """
+    with _SETUP:
+        toolchain = ensure_toolchain()
+        target = connect(environment).for_service(service.name)
+        if target.emulator_started:
+            reporter.note(service.name, f"started the local AWS emulator at {target.endpoint}")
+        if forget_reset_emulator(target, reach_state_bucket(target)):
+            reporter.note(service.name, "the local emulator was reset (it keeps everything in memory): "
+                                        "bootstrapping again, and every service deploys as new")
+        for root in ensure_foundations(target, toolchain, service):
+            reporter.note(service.name, f"applied {root} as ops (local environment only)")
+        check_state_safety(target, s3_backend(target, service.infra_dir))
+    return toolchain, target
 
 
 def _test(service: Service, reporter: Reporter) -> str:
@@ -151,10 +188,14 @@ def _test(service: Service, reporter: Reporter) -> str:
     return run_tests(service)
 
 
-def _describe_deploy(changed: bool, terraform_ran: bool, versions: dict[str, str]) -> str:
+def _describe_plan(plan: DeployPlan) -> str:
+    if plan.infra is None:
+        return "infra inputs unchanged, Terraform skipped; no drift"
+    if not plan.infra.has_changes:
+        return "no infra changes"
+    return f"infra changes planned and reviewed (plan {plan.infra.sha256[:12]})"
+
+
+def _describe_deploy(changed: bool, versions: dict[str, str]) -> str:
     live = ", ".join(f"{function}@{version}" for function, version in sorted(versions.items()))
-    if not changed:
-        return f"no changes: live already serves this artifact ({live})" + (
-            "" if terraform_ran else "; infra inputs unchanged, Terraform skipped"
-        )
-    return f"live -> {live}" + ("" if terraform_ran else " (code only, Terraform skipped)")
+    return f"live -> {live}" if changed else f"no changes: live already serves this artifact ({live})"

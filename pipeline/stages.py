@@ -17,13 +17,26 @@ from pipeline.live_config import refuse_drifted_functions
 from pipeline.naming import function_name
 from pipeline.package import Artifact, PackageInputs, build, source_files
 from pipeline.plan_policy import plan_guard
-from pipeline.roots import ApplyResult, infra_hash, plan_and_apply, s3_backend, state_key, terraform_for
+from pipeline.roots import ApplyResult, ReviewedPlan, apply_reviewed, infra_hash, plan_reviewed, s3_backend, state_key, terraform_for
 from pipeline.sbom import sbom_json, sbom_key
 from pipeline.services import Service
 from pipeline.toolchain import Toolchain
 
 ALIAS = "live"
 _TEST_OUTPUT_LINES = 30
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    """What deploying an artifact will change, decided and reviewed before anything is written."""
+
+    artifact_key: str
+    infra_hash: str
+    infra: ReviewedPlan | None  # None: infra inputs unchanged, Terraform skipped
+
+    def discard(self) -> None:
+        if self.infra is not None:
+            self.infra.discard()
 
 
 @dataclass(frozen=True)
@@ -78,20 +91,21 @@ def artifact_key_for(service_name: str, sha256: str) -> str:
     return f"services/{service_name}/{sha256}.zip"
 
 
-def _upload(target: Target, service: Service, artifact: Artifact) -> tuple[str, bool]:
+def _upload(target: Target, service: Service, artifact: Artifact, key: str) -> bool:
+    """Store the artifact under `key` unless it is there already; returns whether it was uploaded."""
     from botocore.exceptions import ClientError
 
     s3 = target.client("s3", Identity.DEPLOYER)
-    bucket, key = target.environment.artifact_bucket, artifact_key(service, artifact)
+    bucket = target.environment.artifact_bucket
     try:
         s3.head_object(Bucket=bucket, Key=key)
-        return key, False
+        return False
     except ClientError:
         # The SBOM goes first: wherever an artifact is, its bill of materials is beside it.
         sbom = sbom_json(service.name, artifact.path, artifact.sha256).encode()
         s3.put_object(Bucket=bucket, Key=sbom_key(key), Body=sbom, ContentType="application/vnd.cyclonedx+json")
         s3.upload_file(str(artifact.path), bucket, key)
-        return key, True
+        return True
 
 
 def ship_code(target: Target, service: Service, artifact: Artifact, key: str, force_publish: bool) -> tuple[dict[str, str], bool]:
@@ -132,24 +146,41 @@ def service_infra_hash(target: Target, service: Service) -> str:
     return infra_hash(service.infra_dir, [service.folder / "service.yaml"], root_variables(target))
 
 
+def plan_deploy(
+    target: Target, toolchain: Toolchain, service: Service, artifact: Artifact, last: LedgerEntry | None
+) -> DeployPlan:
+    """Decide what deploying `artifact` changes, writing nothing: the plan stage.
+
+    When the infra inputs changed since `last`: a saved plan of the service root that passed the
+    plan policy. Otherwise Terraform is skipped and the code-only path checks for drift.
+    Raises TerraformError, PolicyViolation for a refused plan, or DriftDetected when functions
+    were reconfigured outside Terraform.
+    """
+    key = artifact_key(service, artifact)
+    current_hash = service_infra_hash(target, service)
+    if last is not None and last.infra_hash == current_hash:
+        refuse_drifted_functions(target, state_key(service.infra_dir), service.name)
+        return DeployPlan(key, current_hash, None)
+    terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)
+    reviewed = plan_reviewed(terraform, s3_backend(target, service.infra_dir),
+                             {**root_variables(target), "artifact_key": key}, plan_guard(service.name))
+    return DeployPlan(key, current_hash, reviewed)
+
+
+def apply_deploy(target: Target, service: Service, artifact: Artifact, plan: DeployPlan) -> DeployOutcome:
+    """Upload the artifact, apply the reviewed plan if there is one, then move `live`: the deploy stage.
+
+    Raises TerraformError (StalePlan, PartialApply, StateNotSaved among them) from the apply.
+    """
+    uploaded = _upload(target, service, artifact, plan.artifact_key)
+    infra = apply_reviewed(plan.infra) if plan.infra is not None else None
+    versions, code_changed = ship_code(target, service, artifact, plan.artifact_key,
+                                       force_publish=infra is not None and infra.changed)
+    return DeployOutcome(plan.artifact_key, uploaded, plan.infra_hash, infra, versions, code_changed)
+
+
 def deploy(
     target: Target, toolchain: Toolchain, service: Service, artifact: Artifact, last: LedgerEntry | None
 ) -> DeployOutcome:
-    """Upload the artifact, apply the infra root if its inputs changed, then move `live`.
-
-    Raises TerraformError from plan or apply, StageFailed, PolicyViolation for a refused plan, or
-    DriftDetected when the code-only path finds functions reconfigured outside Terraform.
-    """
-    key, uploaded = _upload(target, service, artifact)
-    variables = root_variables(target)
-    current_hash = service_infra_hash(target, service)
-    infra = None
-    if last is None or last.infra_hash != current_hash:
-        terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)
-        infra = plan_and_apply(
-            terraform, s3_backend(target, service.infra_dir), {**variables, "artifact_key": key}, plan_guard(service.name)
-        )
-    else:
-        refuse_drifted_functions(target, state_key(service.infra_dir), service.name)
-    versions, code_changed = ship_code(target, service, artifact, key, force_publish=infra is not None and infra.changed)
-    return DeployOutcome(key, uploaded, current_hash, infra, versions, code_changed)
+    """Plan and carry out the deploy in one step; raises what plan_deploy and apply_deploy raise."""
+    return apply_deploy(target, service, artifact, plan_deploy(target, toolchain, service, artifact, last))

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.aws import Identity, Target
 from pipeline.ledger import Ledger
+from pipeline.paths import local_dir
 from tests.e2e.conftest import Project, copy_project
 
 pytestmark = pytest.mark.e2e
@@ -69,21 +70,36 @@ def test_an_unknown_service_lists_the_known_ones(project: Project) -> None:
     assert "known services: " in result.stderr and "location" in result.stderr
 
 
-def test_a_failing_unit_test_stops_before_package_and_uploads_nothing(
+def test_a_failing_unit_test_stops_the_pipeline_before_anything_is_uploaded_or_applied(
     first_deploy: str, tmp_path: Path, local_target: Target
 ) -> None:
     broken = copy_project(tmp_path / "repo")
     (broken.root / "services" / "location" / "tests" / "test_broken.py").write_text(
         "def test_fails():\n    assert False\n"
     )
+    handler = broken.root / "services" / "location" / "src" / "location" / "get_location.py"
+    handler.write_text(handler.read_text() + "\n# a code change that must not ship\n")
+    manifest = broken.root / "services" / "location" / "service.yaml"
+    manifest.write_text(manifest.read_text().replace("memory_mb: 256", "memory_mb: 320", 1))
     s3 = local_target.client("s3", Identity.OPS)
+    functions = local_target.client("lambda", Identity.OPS)
     artifacts_before = s3.list_objects_v2(Bucket="local-artifacts", Prefix="services/").get("KeyCount", 0)
+    memory_before = {name: functions.get_function_configuration(FunctionName=name)["MemorySize"]
+                     for name in ("local-location-get_location", "local-location-put_location")}
 
     result = broken.deploy_py("deploy", "--service", "location")
 
     assert result.returncode == 1
     assert "location's tests failed" in result.stderr
-    assert "[location] package skipped" in result.stdout
+    # The plan stage may have run beside the tests (it only reads); deploy never started.
+    assert "[location] deploy skipped" in result.stdout and "[location] verify skipped" in result.stdout
     assert s3.list_objects_v2(Bucket="local-artifacts", Prefix="services/").get("KeyCount", 0) == artifacts_before
-    assert not (broken.root / ".local" / "cache" / "artifacts").exists()
+    assert {name: functions.get_function_configuration(FunctionName=name)["MemorySize"]
+            for name in memory_before} == memory_before
+    failed = Ledger(local_target.for_service("location")).executions("location")[-1]
+    assert failed.result == "failed" and "tests failed" in failed.error
+    statuses = {stage.name: stage.status for stage in failed.stages}
+    assert statuses["test"] == "failed" and statuses["deploy"] == statuses["verify"] == "skipped"
+    assert not list(local_dir().rglob("*.tfplan")), "an unapplied plan was left behind"
+    assert not s3.list_objects_v2(Bucket="local-artifacts", Prefix="locks/").get("KeyCount", 0)
     shutil.rmtree(broken.root)

@@ -111,7 +111,7 @@ def test_the_deployer_ships_a_code_change(deployed: Project, tmp_path: Path, loc
     result = changed.deploy_py("deploy", "--service", "location")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "code only, Terraform skipped" in result.stdout
+    assert "infra inputs unchanged, Terraform skipped" in result.stdout
     execution = Ledger(local_target.for_service("location")).last_success("location")
     assert execution is not None
     artifact = next(
@@ -223,4 +223,4 @@ def test_a_call_the_role_does_not_grant_fails_the_test_stage(tmp_path: Path) -> 
     assert f"services/location/src/location/get_location.py:{line}" in result.stderr
     assert "ops must grant dynamodb:PutItem on table locations" in result.stderr
     assert "warning: functions.put_location is granted dynamodb:DeleteItem on table locations but no code calls it" in result.stdout
-    assert "[location] package skipped" in result.stdout
+    assert "[location] deploy skipped" in result.stdout

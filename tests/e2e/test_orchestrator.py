@@ -114,14 +114,14 @@ def test_a_change_to_one_service_redeploys_only_it_and_history_shows_both(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "echo: deployed to local" in result.stdout and "location: deployed" not in result.stdout
-    assert "code only, Terraform skipped" in result.stdout
+    assert "infra inputs unchanged, Terraform skipped" in result.stdout
     assert live_version(local_target, "local-echo-echo") != before
     history = json.loads(repo.deploy_py("history", "--json").stdout)
     mine = [entry for entry in history if entry["service"] in ("echo", "location") and entry["commit"]]
     assert {entry["service"] for entry in mine} == {"echo", "location"}
     last_echo = [entry for entry in mine if entry["service"] == "echo"][-1]
     assert last_echo["commit"] == head and last_echo["result"] == "succeeded" and last_echo["artifact_sha256"]
-    assert [stage["name"] for stage in last_echo["stages"]] == ["test", "package", "deploy", "verify"]
+    assert [stage["name"] for stage in last_echo["stages"]] == ["test", "package", "plan", "deploy", "verify"]
 
 
 def test_a_failing_smoke_event_rolls_live_back_and_keeps_the_service_changed(
@@ -144,7 +144,7 @@ def test_a_failing_smoke_event_rolls_live_back_and_keeps_the_service_changed(
     assert [s["service"] for s in changed(repo)["services"]] == ["echo"]  # type: ignore[index, union-attr]
     failed = json.loads(repo.deploy_py("history", "--service", "echo", "--json").stdout)[-1]
     assert failed["result"] == "failed" and failed["artifact_sha256"]
-    assert [stage["status"] for stage in failed["stages"]] == ["succeeded", "succeeded", "succeeded", "failed"]
+    assert [stage["status"] for stage in failed["stages"]] == ["succeeded", "succeeded", "succeeded", "succeeded", "failed"]
 
 
 def test_changed_refuses_uncommitted_changes(first_run: subprocess.CompletedProcess[str], repo: Project) -> None:
