@@ -114,20 +114,19 @@ def ensure_buckets(target: Target, toolchain: Toolchain) -> list[str]:
     return ["ops/bootstrap"]
 
 
-def ensure_foundations(target: Target, toolchain: Toolchain, service: Service) -> list[str]:
-    """Make sure buckets, `service`'s roles and its deployer exist; returns the ops roots applied.
+def ensure_roles(target: Target, toolchain: Toolchain, service: Service) -> list[str]:
+    """Make sure `service`'s function roles and its deployer exist; returns the ops roots applied.
 
     Raises BootstrapMissing outside `local` when something is missing.
     """
     environment = target.environment
-    applied = ensure_buckets(target, toolchain)
     missing = _missing_roles(target, service)
-    if missing:
-        if not environment.emulator:
-            raise BootstrapMissing(
-                f"roles missing in '{environment.name}': {', '.join(missing)}",
-                f"ops must review and apply ops/iam: make iam-plan ENV={environment.name}, then make iam-apply ENV={environment.name}",
-            )
-        apply_iam(target, toolchain)
-        applied.append("ops/iam")
-    return applied
+    if not missing:
+        return []
+    if not environment.emulator:
+        raise BootstrapMissing(
+            f"roles missing in '{environment.name}': {', '.join(missing)}",
+            f"ops must review and apply ops/iam: make iam-plan ENV={environment.name}, then make iam-apply ENV={environment.name}",
+        )
+    apply_iam(target, toolchain)
+    return ["ops/iam"]

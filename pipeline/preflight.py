@@ -1,21 +1,32 @@
-"""Checks before a deploy touches anything: the endpoint answers, state is versioned and locked.
+"""Checks before a deploy runs any stage: the endpoint answers, state is versioned and locked.
 
 Also notices a reset local emulator (it keeps everything in memory) and forgets the local
-Terraform leftovers that described the old one, so the next deploy starts clean.
+Terraform leftovers that described the old one, so the next deploy starts clean; and, in
+`local` only, sets up what ops would otherwise provide.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.aws import Identity, Target
-from pipeline.bootstrap import bootstrap_state_file
+from pipeline.bootstrap import bootstrap_state_file, ensure_buckets, ensure_roles
 from pipeline.errors import PreflightFailed
 from pipeline.paths import local_dir
+from pipeline.roots import s3_backend
+from pipeline.services import Service
 from pipeline.terraform import ERRORED_STATE
+from pipeline.toolchain import Toolchain
 
 _TF_ARGS_VARIABLES = ("TF_CLI_ARGS", "TF_CLI_ARGS_plan", "TF_CLI_ARGS_apply")
+
+
+def _checker(target: Target) -> Identity:
+    """Who reads the state bucket for preflight: the deployer, except in `local`, where preflight
+    runs before the deployer role exists and the pipeline acts as ops anyway."""
+    return Identity.OPS if target.environment.emulator else Identity.DEPLOYER
 
 
 def reach_state_bucket(target: Target) -> bool:
@@ -23,7 +34,7 @@ def reach_state_bucket(target: Target) -> bool:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        target.client("s3", Identity.DEPLOYER).head_bucket(Bucket=target.environment.state_bucket)
+        target.client("s3", _checker(target)).head_bucket(Bucket=target.environment.state_bucket)
     except ClientError:
         return False
     except BotoCoreError as err:
@@ -42,7 +53,7 @@ def check_state_safety(target: Target, backend: dict[str, str]) -> None:
 
     bucket = target.environment.state_bucket
     try:
-        status = target.client("s3", Identity.DEPLOYER).get_bucket_versioning(Bucket=bucket).get("Status")
+        status = target.client("s3", _checker(target)).get_bucket_versioning(Bucket=bucket).get("Status")
     except ClientError as err:
         raise PreflightFailed(
             f"cannot read the versioning of state bucket {bucket}: {err.response.get('Error', {}).get('Code')}",
@@ -77,3 +88,22 @@ def forget_reset_emulator(target: Target, state_bucket_exists: bool) -> list[Pat
     for path in stale:
         path.unlink()
     return stale
+
+
+def preflight(target: Target, toolchain: Toolchain, service: Service, note: Callable[[str], None]) -> None:
+    """Everything a deploy of `service` needs before its first stage, in the order it is needed.
+
+    The endpoint answers; a reset local emulator's leftovers go; the buckets exist; the state
+    bucket is versioned and locking is on (checked before ops' IAM state is written there);
+    the service's roles exist. `note` hears what was done on the way. Raises PreflightFailed or
+    BootstrapMissing; in `local` the missing pieces are applied as ops instead.
+    """
+    if target.emulator_started:
+        note(f"started the local AWS emulator at {target.endpoint}")
+    if forget_reset_emulator(target, reach_state_bucket(target)):
+        note("the local emulator was reset (it keeps everything in memory): bootstrapping again, "
+             "and every service deploys as new")
+    applied = ensure_buckets(target, toolchain)
+    check_state_safety(target, s3_backend(target, service.infra_dir))
+    for root in applied + ensure_roles(target, toolchain, service):
+        note(f"applied {root} as ops (local environment only)")

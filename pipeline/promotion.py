@@ -15,13 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.aws import Identity, Target, connect
-from pipeline.bootstrap import ensure_foundations
 from pipeline.environments import get_environment
 from pipeline.errors import PipelineError, PromotionRefused, RollbackImpossible
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.locks import service_lock
 from pipeline.naming import function_name
 from pipeline.package import Artifact
+from pipeline.preflight import preflight
 from pipeline.run import LOCK_TIMEOUT_S
 from pipeline.services import Service, load_service
 from pipeline.stage_commands import new_execution_id
@@ -85,7 +85,8 @@ def promote(service_name: str, from_environment: str, to_environment: str) -> Le
     """Deploy to `to_environment` exactly what last passed in `from_environment`, then verify it.
 
     Raises PromotionRefused (nothing changed), EnvironmentNotFound, ServiceNotFound,
-    BootstrapMissing, DeployLocked, TerraformError or StageFailed (recorded as a failed promote).
+    PreflightFailed, BootstrapMissing, DeployLocked, TerraformError or StageFailed (recorded as a
+    failed promote).
     """
     if from_environment == to_environment:
         raise PromotionRefused(f"promote: --from and --to are both '{to_environment}'", "promote between two environments")
@@ -94,7 +95,7 @@ def promote(service_name: str, from_environment: str, to_environment: str) -> Le
     target = _service_target(service_name, to_environment)
     passed = _promotable(service, source, Ledger(source))
     toolchain = ensure_toolchain()
-    ensure_foundations(target, toolchain, service)
+    preflight(target, toolchain, service, lambda message: None)
     ledger = Ledger(target)
     entry = LedgerEntry(
         execution_id=new_execution_id(), service=service_name, environment=to_environment,

@@ -15,7 +15,6 @@ from typing import Protocol, TypeVar
 
 from pipeline import git
 from pipeline.aws import Target, connect
-from pipeline.bootstrap import ensure_foundations
 from pipeline.environments import Environment, get_environment
 from pipeline.errors import PipelineError
 from pipeline.guard import guard_root
@@ -23,8 +22,7 @@ from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.locks import LockHolder, service_lock
 from pipeline.paths import artifact_cache_dir
 from pipeline.permissions import require_grants, scan_permissions
-from pipeline.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
-from pipeline.roots import s3_backend
+from pipeline.preflight import preflight
 from pipeline.services import Service, load_service
 from pipeline.stages import DeployPlan, apply_deploy, package, plan_deploy, run_tests
 from pipeline.toolchain import Toolchain, ensure_toolchain
@@ -161,21 +159,12 @@ def deploy_service(
 
 
 def _prepare_environment(service: Service, environment: Environment, reporter: Reporter) -> tuple[Toolchain, Target]:
-    """Preflight: Terraform, the endpoint, ops foundations and safe state, before any stage runs.
-
-    Parallel pipelines share one emulator and one set of foundations, so this runs one at a time.
-    """
+    """Terraform, then preflight. Parallel pipelines share one emulator and one set of foundations,
+    so this runs one pipeline at a time."""
     with _SETUP:
         toolchain = ensure_toolchain()
         target = connect(environment).for_service(service.name)
-        if target.emulator_started:
-            reporter.note(service.name, f"started the local AWS emulator at {target.endpoint}")
-        if forget_reset_emulator(target, reach_state_bucket(target)):
-            reporter.note(service.name, "the local emulator was reset (it keeps everything in memory): "
-                                        "bootstrapping again, and every service deploys as new")
-        for root in ensure_foundations(target, toolchain, service):
-            reporter.note(service.name, f"applied {root} as ops (local environment only)")
-        check_state_safety(target, s3_backend(target, service.infra_dir))
+        preflight(target, toolchain, service, lambda message: reporter.note(service.name, message))
     return toolchain, target
 
 

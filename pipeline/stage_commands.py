@@ -16,13 +16,13 @@ from pathlib import Path
 
 from pipeline import git
 from pipeline.aws import Target, connect
-from pipeline.bootstrap import ensure_foundations
 from pipeline.environments import get_environment
 from pipeline.errors import PipelineError, StageFailed
 from pipeline.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.locks import service_lock
 from pipeline.package import Artifact
 from pipeline.paths import artifact_cache_dir
+from pipeline.preflight import preflight
 from pipeline.services import load_service
 from pipeline.stages import deploy, package, run_tests
 from pipeline.run import LOCK_TIMEOUT_S
@@ -75,14 +75,15 @@ def _connected(service_name: str, environment_name: str) -> tuple[Target, Ledger
 def deploy_stage(service_name: str, environment_name: str, artifact_file: Path | None, execution_id: str = "") -> LedgerEntry:
     """Deploy one artifact (or the cached build of the tree); the execution stays `running` until verify.
 
-    Raises EnvironmentNotFound, ServiceNotFound, BootstrapMissing, DeployLocked, TerraformError, StageFailed.
+    Raises EnvironmentNotFound, ServiceNotFound, PreflightFailed, BootstrapMissing, DeployLocked,
+    TerraformError, StageFailed.
     """
     environment = get_environment(environment_name)
     service = load_service(service_name)
     artifact = read_artifact(artifact_file) if artifact_file else package(service, artifact_cache_dir())[0]
     toolchain = ensure_toolchain()
     target, ledger = _connected(service_name, environment.name)
-    ensure_foundations(target, toolchain, service)
+    preflight(target, toolchain, service, lambda message: None)
     commit = git.head_commit()
     entry = LedgerEntry(
         execution_id=execution_id or new_execution_id(), service=service_name, environment=environment.name,

@@ -7,7 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +25,10 @@ class Project:
 
     root: Path
 
-    def deploy_py(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run the project's CLI as a user would, against the suite's emulator."""
+    def deploy_py(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the project's CLI as a user would, against the suite's emulator (`env` added)."""
         return subprocess.run(
-            [sys.executable, "deploy.py", *args], cwd=self.root, env=dict(os.environ),
+            [sys.executable, "deploy.py", *args], cwd=self.root, env={**os.environ, **(env or {})},
             capture_output=True, text=True, stdin=subprocess.DEVNULL,
         )
 

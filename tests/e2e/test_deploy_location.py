@@ -70,6 +70,23 @@ def test_an_unknown_service_lists_the_known_ones(project: Project) -> None:
     assert "known services: " in result.stderr and "location" in result.stderr
 
 
+def test_preflight_refuses_an_unversioned_state_bucket_before_any_stage_runs(
+    project: Project, local_target: Target, tmp_path: Path
+) -> None:
+    local_target.client("s3", Identity.OPS).create_bucket(Bucket="unversioned-state")
+    environments = tmp_path / "environments.toml"
+    environments.write_text('[unsafe]\nemulator = true\nregion = "us-east-1"\n'
+                            'state_bucket = "unversioned-state"\nartifact_bucket = "local-artifacts"\n')
+
+    result = project.deploy_py("deploy", "--service", "location", "--env", "unsafe",
+                               env={"DEPLOY_ENVIRONMENTS_FILE": str(environments)})
+
+    assert result.returncode == 1
+    assert "error: location: state bucket unversioned-state has versioning off" in result.stderr
+    assert "[location] test skipped in 0.0s: refused before any stage ran" in result.stdout
+    assert "passed" not in result.stdout and "Traceback" not in result.stderr
+
+
 def test_a_failing_unit_test_stops_the_pipeline_before_anything_is_uploaded_or_applied(
     first_deploy: str, tmp_path: Path, local_target: Target
 ) -> None:
