@@ -6,6 +6,7 @@ they are ops' to review and apply, and a missing piece stops the deploy with wha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,14 @@ def apply_iam(target: Target, toolchain: Toolchain) -> None:
     plan_and_apply(terraform, s3_backend(target, IAM_ROOT), iam_variables(target))
 
 
+def _applied_locally(target: Target, root: str, apply: Callable[[], None], missing: str, hint: str) -> list[str]:
+    """In `local` apply ops' `root` as ops and return it; elsewhere ops must: raise BootstrapMissing."""
+    if not target.environment.emulator:
+        raise BootstrapMissing(missing, hint)
+    apply()
+    return [root]
+
+
 def ensure_buckets(target: Target, toolchain: Toolchain) -> list[str]:
     """Make sure the state and artifact buckets exist; returns the ops roots applied to get there.
 
@@ -105,13 +114,11 @@ def ensure_buckets(target: Target, toolchain: Toolchain) -> list[str]:
     environment = target.environment
     if _bucket_exists(target, environment.state_bucket):
         return []
-    if not environment.emulator:
-        raise BootstrapMissing(
-            f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
-            f"ops must apply ops/bootstrap first: make bootstrap ENV={environment.name}",
-        )
-    apply_bootstrap(target, toolchain)
-    return ["ops/bootstrap"]
+    return _applied_locally(
+        target, "ops/bootstrap", lambda: apply_bootstrap(target, toolchain),
+        f"environment '{environment.name}' has no state bucket {environment.state_bucket}",
+        f"ops must apply ops/bootstrap first: make bootstrap ENV={environment.name}",
+    )
 
 
 def ensure_roles(target: Target, toolchain: Toolchain, service: Service) -> list[str]:
@@ -123,10 +130,9 @@ def ensure_roles(target: Target, toolchain: Toolchain, service: Service) -> list
     missing = _missing_roles(target, service)
     if not missing:
         return []
-    if not environment.emulator:
-        raise BootstrapMissing(
-            f"roles missing in '{environment.name}': {', '.join(missing)}",
-            f"ops must review and apply ops/iam: make iam-plan ENV={environment.name}, then make iam-apply ENV={environment.name}",
-        )
-    apply_iam(target, toolchain)
-    return ["ops/iam"]
+    return _applied_locally(
+        target, "ops/iam", lambda: apply_iam(target, toolchain),
+        f"roles missing in '{environment.name}': {', '.join(missing)}",
+        f"ops must review and apply ops/iam: make iam-plan ENV={environment.name}, "
+        f"then make iam-apply ENV={environment.name}",
+    )
