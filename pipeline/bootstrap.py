@@ -26,7 +26,8 @@ def bootstrap_state_file(target: Target) -> Path:
     return local_dir() / "state" / target.environment.name / "bootstrap.tfstate"
 
 
-def _bucket_exists(target: Target, bucket: str) -> bool:
+def bucket_exists(target: Target, bucket: str) -> bool:
+    """Whether `bucket` exists, asked as ops (who create the environment's buckets)."""
     from botocore.exceptions import ClientError
 
     try:
@@ -103,7 +104,7 @@ def ensure_buckets(target: Target, toolchain: Toolchain) -> list[str]:
     Raises BootstrapMissing outside `local` when they are missing.
     """
     environment = target.environment
-    if _bucket_exists(target, environment.state_bucket):
+    if bucket_exists(target, environment.state_bucket):
         return []
     if not environment.emulator:
         raise BootstrapMissing(

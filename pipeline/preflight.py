@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from pipeline.aws import Identity, Target
-from pipeline.bootstrap import bootstrap_state_file
+from pipeline.bootstrap import bootstrap_state_file, bucket_exists
 from pipeline.errors import PreflightFailed
 from pipeline.paths import local_dir
 from pipeline.terraform import ERRORED_STATE
@@ -66,11 +66,15 @@ def check_state_safety(target: Target, backend: dict[str, str]) -> None:
 def forget_reset_emulator(target: Target, state_bucket_exists: bool) -> list[Path]:
     """If the local emulator lost everything local folders remember, delete those memories.
 
-    Returns what was removed (empty when nothing was reset): the bootstrap state and any kept
-    errored state, which describe resources that no longer exist.
+    `state_bucket_exists` is what the deploying identity saw. A new service's deployer role does
+    not exist before its first deploy applies ops/iam, so it sees no bucket either: ops look
+    again before anything is deleted. Returns what was removed (empty when nothing was reset):
+    the bootstrap state and any kept errored state, which describe resources that no longer exist.
     """
     remembered = bootstrap_state_file(target)
     if not target.environment.emulator or state_bucket_exists or not remembered.exists():
+        return []
+    if bucket_exists(target, target.environment.state_bucket):
         return []
     data_dirs = local_dir() / "terraform" / target.environment.name
     stale = [remembered, *sorted(data_dirs.glob(f"*/{ERRORED_STATE}"))]
