@@ -75,16 +75,12 @@ def test_a_fresh_machine_is_not_a_reset(local_target: Target) -> None:
 
 def test_a_new_service_whose_deployer_sees_no_state_bucket_is_not_a_reset(local_target: Target) -> None:
     """Before its first deploy applies ops/iam, a new service's deployer role does not exist and
-    sees no bucket; the environment is intact, so nothing it remembers may go."""
+    sees no bucket (reach_state_bucket is False); the environment is intact, so nothing may go."""
     target = with_state_bucket(local_target, f"kept-{uuid.uuid4().hex[:12]}", versioned=True)
     target = replace(target, environment=replace(target.environment, name=f"kept{uuid.uuid4().hex[:6]}"))
     remembered = bootstrap_state_file(target)
     remembered.parent.mkdir(parents=True)
     remembered.write_text("{}")
-    newcomer = target.for_service("newcomer")
 
-    seen = reach_state_bucket(newcomer)
-
-    assert not seen
-    assert forget_reset_emulator(newcomer, seen) == []
+    assert forget_reset_emulator(target.for_service("newcomer"), state_bucket_exists=False) == []
     assert remembered.exists()
