@@ -6,6 +6,7 @@ code is 130, and the next run converges. (SIGTERM takes the same path; tests/pip
 test_terraform_faults.py proves it on a small root.)
 Row 6: a function reconfigured outside Terraform is reported by `drift`, the code-only path refuses
 to ship over it, and `drift --reconcile` puts Terraform's settings back.
+Rows 13 and 15 and the matrix's acceptance run after every other test: tests/e2e/test_acceptance.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,18 +25,13 @@ from pipeline.aws import Identity, Target
 from pipeline.bootstrap import apply_iam
 from pipeline.ledger import HEADS_PREFIX, PREFIX, Ledger
 from pipeline.toolchain import ensure_toolchain
-from tests.e2e.conftest import Project, copy_project
+from tests.e2e.conftest import Project, copy_project, finish
 
 pytestmark = pytest.mark.e2e
 
 SERVICE = "drill"
-TRANSCRIPTS: list[str] = []  # every CLI output of this module, searched for secrets at the end
-
-
-def run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    result = project.deploy_py(*args)
-    TRANSCRIPTS.append(result.stdout + result.stderr)
-    return result
+FUNCTION = f"local-{SERVICE}-get_location"
+STATE_KEY = f"services/{SERVICE}/infra/terraform.tfstate"
 
 
 def add_drill_service(project: Project) -> None:
@@ -67,10 +62,7 @@ def terraform_child(parent: int, verb: str) -> int | None:
 
 def deploy_and_signal(project: Project, verb: str, signal_number: int, settle_s: float) -> subprocess.CompletedProcess[str]:
     """Start a deploy, wait until it runs `terraform <verb>`, let it work `settle_s`, then signal it."""
-    process = subprocess.Popen(
-        [sys.executable, "deploy.py", "deploy", "--service", SERVICE], cwd=project.root, env=dict(os.environ),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-    )
+    process = project.start("deploy", "--service", SERVICE)
     deadline = time.monotonic() + 180
     while terraform_child(process.pid, verb) is None:
         assert process.poll() is None, f"the deploy ended before terraform {verb}: {process.communicate()}"
@@ -78,9 +70,7 @@ def deploy_and_signal(project: Project, verb: str, signal_number: int, settle_s:
         time.sleep(0.05)
     time.sleep(settle_s)
     process.send_signal(signal_number)
-    stdout, stderr = process.communicate(timeout=180)
-    TRANSCRIPTS.append(stdout + stderr)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return finish(process, timeout_s=180)[0]
 
 
 def state_objects(target: Target) -> list[str]:
@@ -116,7 +106,7 @@ def deployed_drill(drill: Project, local_target: Target) -> Project:
     except ClientError:  # nothing bootstrapped yet
         deployed = False
     if not deployed:
-        result = run(drill, "deploy", "--service", SERVICE)
+        result = drill.deploy_py("deploy", "--service", SERVICE)
         assert result.returncode == 0, result.stdout + result.stderr
     return drill
 
@@ -125,7 +115,6 @@ def test_an_interrupted_deploy_stops_terraform_cleanly_and_the_next_run_converge
     drill: Project, local_target: Target
 ) -> None:
     project = drill
-    state_key = f"services/{SERVICE}/infra/terraform.tfstate"
 
     interrupted = deploy_and_signal(project, "apply", signal.SIGINT, settle_s=1.0)
 
@@ -135,17 +124,17 @@ def test_an_interrupted_deploy_stops_terraform_cleanly_and_the_next_run_converge
     ledger = Ledger(local_target.for_service(SERVICE))
     assert ledger.last_success(SERVICE) is None, "an interrupted deploy must not advance the ledger"
     assert [entry.result for entry in ledger.executions(SERVICE)] == ["failed"]
-    assert state_objects(local_target) == [state_key], "state saved, lock released"
+    assert state_objects(local_target) == [STATE_KEY], "state saved, lock released"
 
-    converged = run(project, "deploy", "--service", SERVICE)
+    converged = project.deploy_py("deploy", "--service", SERVICE)
 
     assert converged.returncode == 0, converged.stdout + converged.stderr
     last = ledger.last_success(SERVICE)
     assert last is not None and last.result == "succeeded"
     assert [entry.result for entry in ledger.executions(SERVICE)] == ["failed", "succeeded"]
-    assert state_objects(local_target) == [state_key]
+    assert state_objects(local_target) == [STATE_KEY]
     functions = local_target.client("lambda", Identity.OPS)
-    assert functions.get_alias(FunctionName=f"local-{SERVICE}-get_location", Name="live")["FunctionVersion"] != "$LATEST"
+    assert functions.get_alias(FunctionName=FUNCTION, Name="live")["FunctionVersion"] != "$LATEST"
 
 
 def test_drift_is_reported_blocks_the_code_path_and_reconciles(deployed_drill: Project, local_target: Target) -> None:
@@ -155,7 +144,7 @@ def test_drift_is_reported_blocks_the_code_path_and_reconciles(deployed_drill: P
     functions.update_function_configuration(FunctionName=name, MemorySize=512)
     functions.get_waiter("function_updated_v2").wait(FunctionName=name)
 
-    found = run(deployed_drill, "drift", "--service", SERVICE)
+    found = deployed_drill.deploy_py("drift", "--service", SERVICE)
 
     assert found.returncode == 1, found.stdout + found.stderr
     assert 'drift module.service.module.function["get_location"].aws_lambda_function.this: memory_size' in found.stdout
@@ -163,19 +152,19 @@ def test_drift_is_reported_blocks_the_code_path_and_reconciles(deployed_drill: P
 
     handler = deployed_drill.root / "services" / SERVICE / "src" / "location" / "get_location.py"
     handler.write_text(handler.read_text() + "\n# a code-only change\n")
-    refused = run(deployed_drill, "deploy", "--service", SERVICE)
+    refused = deployed_drill.deploy_py("deploy", "--service", SERVICE)
 
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert f"{name}: memory_size: state 256, live 512" in refused.stderr
     assert "drift --service drill" in refused.stderr
     assert functions.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == live_before
 
-    reconciled = run(deployed_drill, "drift", "--service", SERVICE, "--reconcile")
+    reconciled = deployed_drill.deploy_py("drift", "--service", SERVICE, "--reconcile")
 
     assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
     assert "reconciled" in reconciled.stdout
     assert functions.get_function_configuration(FunctionName=name)["MemorySize"] == 256
-    shipped = run(deployed_drill, "deploy", "--service", SERVICE)
+    shipped = deployed_drill.deploy_py("deploy", "--service", SERVICE)
     assert shipped.returncode == 0, shipped.stdout + shipped.stderr
     assert functions.get_alias(FunctionName=name, Name="live")["FunctionVersion"] != live_before
     last = Ledger(local_target.for_service(SERVICE)).last_success(SERVICE)
@@ -183,22 +172,3 @@ def test_drift_is_reported_blocks_the_code_path_and_reconciles(deployed_drill: P
     sbom = local_target.client("s3", Identity.OPS).get_object(
         Bucket=local_target.environment.artifact_bucket, Key=f"services/{SERVICE}/{last.artifact_sha256}.cdx.json")
     assert json.loads(sbom["Body"].read())["metadata"]["component"]["hashes"][0]["content"] == last.artifact_sha256
-
-
-def test_no_secret_appears_in_output_logs_or_the_ledger(deployed_drill: Project, local_target: Target) -> None:
-    from pipeline import emulator
-    from pipeline.paths import local_dir
-
-    secret = emulator.ops_credentials().secret_access_key
-    s3 = local_target.client("s3", Identity.OPS)
-    bucket = local_target.environment.artifact_bucket
-    ledger_objects = [
-        s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode()
-        for item in s3.list_objects_v2(Bucket=bucket, Prefix=f"ledger/{SERVICE}/").get("Contents", [])
-    ]
-    logs = [path.read_text(errors="replace") for path in local_dir().rglob("*.log")]
-    plans_and_inputs = [path.read_text(errors="replace") for path in local_dir().rglob("*.tfvars.json")]
-    searched = [*TRANSCRIPTS, *ledger_objects, *logs, *plans_and_inputs]
-
-    assert TRANSCRIPTS and ledger_objects, "nothing was searched"
-    assert not [text[:200] for text in searched if secret in text]
