@@ -174,10 +174,10 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             return EXIT_OK
     if _wants_table(args):
         with TableReporter(names) as table:
-            results = deploy_services(names, args.env, table, args.jobs)
+            results = deploy_services(names, args.env, table, args.jobs, args.lock_timeout)
     else:
         reporter = SilentReporter() if args.json else LineReporter()
-        results = deploy_services(names, args.env, reporter, args.jobs)
+        results = deploy_services(names, args.env, reporter, args.jobs, args.lock_timeout)
     return _print_results(results, args.json)
 
 
@@ -423,6 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
     deploy.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pipelines run at once (default: cores)")
     deploy.add_argument("--json", action="store_true", help="print the executions as JSON instead of progress")
+    deploy.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+                        help="fail when another deploy of a service holds its lock this long (default: 15 minutes)")
     deploy.set_defaults(handler=cmd_deploy)
 
     changed = commands.add_parser("changed", help="list the services a deploy --changed would deploy, and why")

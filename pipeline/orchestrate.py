@@ -57,23 +57,27 @@ def require_committed(services: Sequence[str]) -> None:
         )
 
 
-def _one(name: str, environment_name: str, reporter: Reporter) -> PipelineResult:
-    from pipeline.run import deploy_service
+def _one(name: str, environment_name: str, reporter: Reporter, lock_timeout_s: float | None) -> PipelineResult:
+    from pipeline.run import LOCK_TIMEOUT_S, deploy_service
 
+    timeout_s = LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
     try:
-        return PipelineResult(name, execution=deploy_service(name, environment_name, reporter))
+        return PipelineResult(name, execution=deploy_service(name, environment_name, reporter, timeout_s))
     except PipelineError as err:
         return PipelineResult(name, error=err.message, hint=err.hint)
 
 
-def deploy_services(names: Sequence[str], environment_name: str, reporter: Reporter, jobs: int) -> list[PipelineResult]:
+def deploy_services(
+    names: Sequence[str], environment_name: str, reporter: Reporter, jobs: int, lock_timeout_s: float | None = None
+) -> list[PipelineResult]:
     """Run each service's pipeline, up to `jobs` at a time; one failing does not stop the others.
 
-    Returns one result per service, in the order given. Raises EnvironmentNotFound,
-    ServiceNotFound or ManifestError before any pipeline starts; bugs propagate.
+    A pipeline waits up to `lock_timeout_s` (default: the pipeline's 15 minutes) for another
+    deploy of its service. Returns one result per service, in the order given. Raises
+    EnvironmentNotFound, ServiceNotFound or ManifestError before any pipeline starts; bugs propagate.
     """
     get_environment(environment_name)
     for name in names:
         load_service(name)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda name: _one(name, environment_name, reporter), names))
+        return list(pool.map(lambda name: _one(name, environment_name, reporter, lock_timeout_s), names))

@@ -77,8 +77,10 @@ def check_state_safety(target: Target, backend: dict[str, str]) -> None:
 def forget_reset_emulator(target: Target, state_bucket_exists: bool) -> list[Path]:
     """If the local emulator lost everything local folders remember, delete those memories.
 
-    Returns what was removed (empty when nothing was reset): the bootstrap state and any kept
-    errored state, which describe resources that no longer exist.
+    `state_bucket_exists` is ops' view (reach_state_bucket): a new service's deployer role does
+    not exist before its first deploy applies ops/iam and would see no bucket in an intact
+    environment. Returns what was removed (empty when nothing was reset): the bootstrap state and
+    any kept errored state, which describe resources that no longer exist.
     """
     remembered = bootstrap_state_file(target)
     if not target.environment.emulator or state_bucket_exists or not remembered.exists():

@@ -39,6 +39,8 @@ def local_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DEPLOY_LOCAL_DIR", str(folder))
         patch.setenv("DEPLOY_EMULATOR_PORT", "0")
+        # Lambda updates settle after a second, as in AWS: publishing too early fails the suite.
+        patch.setenv(emulator.LAMBDA_UPDATE_SECONDS, "1")
         yield folder
 
 

@@ -5,6 +5,10 @@ on: the first three requests create the ops identity, and every later request mu
 an identity the emulator knows and be allowed by that identity's policies. Ops then create the
 developer user, whose only permission is to assume deployer roles; its key never enters
 Terraform state.
+
+DEPLOY_EMULATOR_LAMBDA_UPDATE_SECONDS (read when the emulator starts; off by default, so local
+deploys stay fast) keeps each Lambda code or configuration update in progress that long, as
+Lambda does: the test suite turns it on to prove the pipeline waits before publishing.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ STARTUP_SECONDS = 30
 OPS_USER = "ops-admin"
 DEVELOPER_USER = "developer"
 DEPLOYER_ROLES = "role/deployers/*"
+LAMBDA_UPDATE_SECONDS = "DEPLOY_EMULATOR_LAMBDA_UPDATE_SECONDS"
 # CreateUser, PutUserPolicy, CreateAccessKey: the unauthenticated requests that create ops.
 _BOOTSTRAP_REQUESTS = 3
 
@@ -179,15 +184,28 @@ def _create_developer_identity(endpoint: str, ops: Credentials) -> Credentials:
     return _create_user(_iam_client(endpoint, ops), DEVELOPER_USER, "assume-deployers", statement)
 
 
+def _lambda_update_seconds() -> float:
+    value = os.environ.get(LAMBDA_UPDATE_SECONDS, "0")
+    try:
+        return float(value)
+    except ValueError:
+        raise EmulatorError(
+            f"{LAMBDA_UPDATE_SECONDS} must be a number of seconds, not {value!r}",
+            f"unset it (updates apply instantly) or set it like {LAMBDA_UPDATE_SECONDS}=2",
+        ) from None
+
+
 def start() -> Emulator:
     """Start a new emulator, create its ops and developer identities, record them. Raises EmulatorError."""
     state_dir = _state_dir()
     state_dir.mkdir(parents=True, exist_ok=True)
     port = _choose_port()
+    update_seconds = _lambda_update_seconds()
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(_BOOTSTRAP_REQUESTS)}
     with open(state_dir / "emulator.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.emulator.server", "--port", str(port)],
+            [sys.executable, "-m", "pipeline.emulator.server", "--port", str(port),
+             "--lambda-update-seconds", str(update_seconds)],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )

@@ -253,6 +253,57 @@ def a_repeated_create_alias_returns_the_alias_it_made() -> None:
     LambdaStorage.put_alias = put_alias  # type: ignore[method-assign,assignment]
 
 
+def lambda_updates_settle_after(seconds: float) -> None:
+    """Keep a function's LastUpdateStatus `InProgress` for `seconds` after each code or
+    configuration update, and refuse updates and PublishVersion meanwhile, as Lambda does.
+
+    Opt-in (the launcher's DEPLOY_EMULATOR_LAMBDA_UPDATE_SECONDS); checked on moto 5.2.1 and
+    5.2.5, which apply updates instantly, so nothing would show a caller that publishes without
+    waiting for the update to settle. Lambda refuses such a call with 409
+    ResourceConflictException; this answers with the same code and message.
+    """
+    import time
+
+    from moto.awslambda.exceptions import LambdaClientError
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
+
+    class UpdateInProgress(LambdaClientError):
+        code = 409
+
+        def __init__(self, arn: str) -> None:
+            super().__init__("ResourceConflictException", "The operation cannot be performed at this time. "
+                                                          f"An update is in progress for resource: {arn}")
+
+    def settling(function: Any) -> bool:
+        return time.monotonic() < getattr(function, "_update_settles_at", 0.0)
+
+    original_configuration: Callable[..., dict[str, Any]] = LambdaFunction.get_configuration
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config = original_configuration(self, on_create)
+        if "LastUpdateStatus" in config and settling(self):
+            config["LastUpdateStatus"] = "InProgress"
+        return config
+
+    def refused_while_settling(original: Callable[..., Any], starts_an_update: bool) -> Callable[..., Any]:
+        def call(self: Any, function_name: str, *args: Any, **kwargs: Any) -> Any:
+            function = self.get_function(function_name)
+            if settling(function):
+                raise UpdateInProgress(function.function_arn)
+            result = original(self, function_name, *args, **kwargs)
+            if starts_an_update:
+                function._update_settles_at = time.monotonic() + seconds
+                result["LastUpdateStatus"] = "InProgress"
+            return result
+
+        return call
+
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    for operation, starts_an_update in (("update_function_code", True), ("update_function_configuration", True),
+                                        ("publish_version", False)):
+        setattr(LambdaBackend, operation, refused_while_settling(getattr(LambdaBackend, operation), starts_an_update))
+
+
 PATCHES: list[Callable[[], None]] = [
     resource_scoped_statements_match_unresolved_resources,
     signatures_are_checked_against_the_encoded_url,

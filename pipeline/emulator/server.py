@@ -10,8 +10,12 @@ from pipeline.emulator import compat, lambda_runtime
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the embedded AWS emulator on loopback.")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--lambda-update-seconds", type=float, default=0.0,
+                        help="keep Lambda updates in progress this long, as Lambda does (default: instant)")
     args = parser.parse_args()
     compat.apply_all()
+    if args.lambda_update_seconds > 0:
+        compat.lambda_updates_settle_after(args.lambda_update_seconds)
     lambda_runtime.install(f"http://127.0.0.1:{args.port}")
     from moto.server import main as moto_main
 

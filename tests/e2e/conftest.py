@@ -1,4 +1,9 @@
-"""End-to-end fixtures: a throwaway copy of the project deploying to the suite's emulator."""
+"""End-to-end fixtures: a throwaway copy of the project deploying to the suite's emulator.
+
+Every CLI run goes through `Project.start` and `finish`, which keep its output and the AWS
+secrets its child processes were handed (Terraform gets the assumed deployer role's session that
+way; nothing else keeps it), so tests/e2e/test_acceptance.py can search for them after the rest.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -17,6 +23,19 @@ from pipeline.aws import Target
 from pipeline.paths import PROJECT_ROOT
 
 _NOT_COPIED = shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache")
+_SECRET_VARIABLES = (b"AWS_SECRET_ACCESS_KEY", b"AWS_SESSION_TOKEN")
+_POLL_SECONDS = 0.1
+
+
+@dataclass
+class Handled:
+    """What the suite's CLI runs printed, and every secret they (or a test) held."""
+
+    transcripts: list[str] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+
+
+HANDLED = Handled()
 
 
 @dataclass(frozen=True)
@@ -25,17 +44,117 @@ class Project:
 
     root: Path
 
-    def deploy_py(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        """Run the project's CLI as a user would, against the suite's emulator (`env` added)."""
-        return subprocess.run(
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start the project's CLI as a user would, against the suite's emulator; `finish` waits."""
+        return subprocess.Popen(
             [sys.executable, "deploy.py", *args], cwd=self.root, env={**os.environ, **(env or {})},
-            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
         )
+
+    def deploy_py(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the project's CLI to the end."""
+        return finish(self.start(*args, env=env))[0]
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids = [int(kid) for kid in children.read_text().split()]
+        except OSError:
+            continue
+        for kid in kids:
+            found += [kid, *_descendants(kid)]
+    return found
+
+
+def _keep_secrets_below(pid: int) -> None:
+    for process in _descendants(pid):
+        try:
+            environ = Path(f"/proc/{process}/environ").read_bytes()
+        except OSError:
+            continue
+        for variable in environ.split(b"\0"):
+            name, _, value = variable.partition(b"=")
+            if name in _SECRET_VARIABLES and value:
+                HANDLED.secrets.add(value.decode())
+
+
+def finish(*processes: subprocess.Popen[str], timeout_s: float | None = None) -> list[subprocess.CompletedProcess[str]]:
+    """Wait for CLI runs, keeping their output and the secrets their child processes hold meanwhile.
+
+    Raises subprocess.TimeoutExpired after `timeout_s` (the runs are killed).
+    """
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    outputs: dict[int, tuple[str, str]] = {}
+    while len(outputs) < len(processes):
+        for process in processes:
+            if process.pid in outputs:
+                continue
+            _keep_secrets_below(process.pid)
+            try:
+                outputs[process.pid] = process.communicate(timeout=_POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                if deadline is not None and time.monotonic() > deadline:
+                    for running in processes:
+                        running.kill()
+                    raise
+    results = []
+    for process in processes:
+        stdout, stderr = outputs[process.pid]
+        HANDLED.transcripts.append(stdout + stderr)
+        results.append(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr))
+    return results
 
 
 def copy_project(destination: Path) -> Project:
     shutil.copytree(PROJECT_ROOT, destination, ignore=_NOT_COPIED)
     return Project(destination)
+
+
+def git(project: Project, *args: str) -> str:
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
+    return subprocess.run(command, cwd=project.root, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit_all(project: Project, message: str) -> str:
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", message)
+    return git(project, "rev-parse", "HEAD")
+
+
+ECHO_MANIFEST = """name: echo
+description: Answers with the event it was sent.
+runtime: python3.11
+smoke:
+  function: echo
+  event: tests/smoke.json
+functions:
+  echo:
+    handler: echo.handler.handler
+"""
+ECHO_HANDLER = "def handler(event, context):\n    return {{'echo': event, 'version': {version}}}\n"
+
+
+def add_echo_service(project: Project) -> None:
+    """`echo`: one function, no API or table, with a smoke event: the cheapest service to deploy."""
+    folder = project.root / "services" / "echo"
+    (folder / "src" / "echo").mkdir(parents=True)
+    (folder / "tests").mkdir()
+    (folder / "service.yaml").write_text(ECHO_MANIFEST)
+    (folder / "src" / "echo" / "__init__.py").write_text("")
+    (folder / "src" / "echo" / "handler.py").write_text(ECHO_HANDLER.format(version=1))
+    (folder / "tests" / "smoke.json").write_text('{"ping": "pong"}\n')
+    (folder / "tests" / "test_handler.py").write_text(
+        "from echo.handler import handler\n\n\ndef test_echoes():\n    assert handler({'a': 1}, None)['echo'] == {'a': 1}\n"
+    )
+    # Every service root is the same thin call of modules/service, driven by its manifest.
+    shutil.copytree(project.root / "services" / "location" / "infra", folder / "infra", dirs_exist_ok=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """test_acceptance.py judges what every other test left behind, so it runs after all of them."""
+    items.sort(key=lambda item: item.path.name == "test_acceptance.py")
 
 
 @pytest.fixture(scope="session")

@@ -9,55 +9,17 @@ were last deployed by other tests from a folder that is not a git repository, so
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from pipeline.aws import Identity, Target
 from pipeline.ledger import Ledger
-from tests.e2e.conftest import Project, copy_project
+from tests.e2e.conftest import ECHO_HANDLER, Project, add_echo_service, commit_all, copy_project, git
 
 pytestmark = pytest.mark.e2e
 
-ECHO_MANIFEST = """name: echo
-description: Answers with the event it was sent.
-runtime: python3.11
-smoke:
-  function: echo
-  event: tests/smoke.json
-functions:
-  echo:
-    handler: echo.handler.handler
-"""
-ECHO_HANDLER = "def handler(event, context):\n    return {{'echo': event, 'version': {version}}}\n"
 BROKEN_HANDLER = "def handler(event, context):\n    raise RuntimeError('broken on purpose')\n"
-
-def git(project: Project, *args: str) -> str:
-    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
-    return subprocess.run(command, cwd=project.root, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit_all(project: Project, message: str) -> str:
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", message)
-    return git(project, "rev-parse", "HEAD")
-
-
-def add_echo_service(project: Project) -> None:
-    folder = project.root / "services" / "echo"
-    (folder / "src" / "echo").mkdir(parents=True)
-    (folder / "tests").mkdir()
-    (folder / "service.yaml").write_text(ECHO_MANIFEST)
-    (folder / "src" / "echo" / "__init__.py").write_text("")
-    (folder / "src" / "echo" / "handler.py").write_text(ECHO_HANDLER.format(version=1))
-    (folder / "tests" / "smoke.json").write_text('{"ping": "pong"}\n')
-    (folder / "tests" / "test_handler.py").write_text(
-        "from echo.handler import handler\n\n\ndef test_echoes():\n    assert handler({'a': 1}, None)['echo'] == {'a': 1}\n"
-    )
-    # Every service root is the same thin call of modules/service, driven by its manifest.
-    shutil.copytree(project.root / "services" / "location" / "infra", folder / "infra", dirs_exist_ok=True)
 
 
 def live_version(target: Target, function: str) -> str:

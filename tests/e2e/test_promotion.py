@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from pipeline.aws import Identity, Target, connect
 from pipeline.environments import load_environments
 from pipeline.ledger import Ledger, LedgerEntry
-from tests.e2e.conftest import Project, copy_project
+from tests.e2e.conftest import Project, copy_project, finish
 
 pytestmark = pytest.mark.e2e
 
@@ -52,9 +50,7 @@ class TwoEnvironments:
         self.targets = {name: connect(env) for name, env in load_environments(environments_file).items()}
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "DEPLOY_ENVIRONMENTS_FILE": str(self.environments_file)}
-        return subprocess.run([sys.executable, "deploy.py", *args], cwd=self.project.root, env=env,
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        return finish(self.project.start(*args, env={"DEPLOY_ENVIRONMENTS_FILE": str(self.environments_file)}))[0]
 
     def ok(self, *args: str) -> str:
         result = self.run(*args)

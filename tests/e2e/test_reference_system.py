@@ -21,7 +21,7 @@ import pytest
 
 from pipeline import emulator
 from pipeline.aws import Identity, Target
-from tests.e2e.conftest import Project
+from tests.e2e.conftest import HANDLED, Project
 
 pytestmark = pytest.mark.e2e
 
@@ -111,6 +111,7 @@ def ada(gateway: Gateway) -> str:
     status, issued, _ = gateway.request("POST", "/authentication/tokens", {"user_id": "ada", "password": "correct horse"})
     assert status == 201, issued
     token = str(issued["token"])
+    HANDLED.secrets.update({"correct horse", token})  # tests/e2e/test_acceptance.py searches everything for them
     status, stored, _ = gateway.request("PUT", "/location/locations/ada", {"latitude": 51.5, "longitude": -0.12},
                                         headers={"x-user-token": token}, sign=True)
     assert (status, stored) == (200, {"user_id": "ada", "latitude": 51.5, "longitude": -0.12})

@@ -71,3 +71,17 @@ def test_a_fresh_machine_is_not_a_reset(local_target: Target) -> None:
     target = replace(local_target, environment=replace(local_target.environment, name="never-deployed"))
     assert not bootstrap_state_file(target).exists()
     assert forget_reset_emulator(target, state_bucket_exists=False) == []
+
+
+def test_a_new_service_whose_deployer_role_does_not_exist_yet_is_not_a_reset(local_target: Target) -> None:
+    """Before its first deploy applies ops/iam, a new service's deployer role does not exist and
+    would see no bucket; the environment is intact, so nothing may go."""
+    target = with_state_bucket(local_target, f"kept-{uuid.uuid4().hex[:12]}", versioned=True)
+    target = replace(target, environment=replace(target.environment, name=f"kept{uuid.uuid4().hex[:6]}"))
+    remembered = bootstrap_state_file(target)
+    remembered.parent.mkdir(parents=True)
+    remembered.write_text("{}")
+    newcomer = target.for_service("newcomer")
+
+    assert forget_reset_emulator(newcomer, reach_state_bucket(newcomer)) == []
+    assert remembered.exists()

@@ -340,20 +340,29 @@ def test_plain_moto_sends_pipeline_timestamps_as_text(unpatched_moto: tuple[str,
     assert isinstance(raw_pipeline_created(codepipeline, "compat-timestamps"), str)
 
 
-def create_function_twice_aliased(lambda_client: Any, iam: Any, name: str) -> list[Any]:
-    """Create a function, then its `live` alias twice in a row, as an SDK retry does."""
+def handler_zip(answer: str) -> bytes:
     import io
     import zipfile
 
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", f"def handler(event, context):\n    return {answer!r}\n")
+    return code.getvalue()
+
+
+def create_function(lambda_client: Any, iam: Any, name: str) -> None:
+    """A published function (version 1) on a role of its own."""
     role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
     }))["Role"]["Arn"]
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
     lambda_client.create_function(FunctionName=name, Role=role, Runtime="python3.11", Handler="handler.handler",
-                                  Code={"ZipFile": code.getvalue()}, Publish=True)
+                                  Code={"ZipFile": handler_zip("one")}, Publish=True)
+
+
+def create_function_twice_aliased(lambda_client: Any, iam: Any, name: str) -> list[Any]:
+    """Create a function, then its `live` alias twice in a row, as an SDK retry does."""
+    create_function(lambda_client, iam, name)
     outcomes = []
     for _ in range(2):
         try:
@@ -375,3 +384,37 @@ def test_plain_moto_refuses_a_repeated_create_alias(unpatched_moto: tuple[str, e
     endpoint, credentials = unpatched_moto
     as_ops = lambda service: client(endpoint, service, credentials.access_key_id, credentials.secret_access_key)  # noqa: E731
     assert create_function_twice_aliased(as_ops("lambda"), as_ops("iam"), "retried") == ["live", "ConflictException"]
+
+
+def update_then_publish(lambda_client: Any, iam: Any, name: str) -> str:
+    """Update a function's code and publish at once, without waiting: the published version."""
+    create_function(lambda_client, iam, name)
+    lambda_client.update_function_code(FunctionName=name, ZipFile=handler_zip("two"))
+    return str(lambda_client.publish_version(FunctionName=name)["Version"])
+
+
+def test_a_lambda_update_stays_in_progress_and_refuses_an_early_publish(local_target: Target) -> None:
+    """The suite's emulator runs with DEPLOY_EMULATOR_LAMBDA_UPDATE_SECONDS set (tests/conftest.py)."""
+    lambda_client = local_target.client("lambda", Identity.OPS)
+    name = "settling"
+    with pytest.raises(ClientError) as refused:
+        update_then_publish(lambda_client, local_target.client("iam", Identity.OPS), name)
+
+    arn = lambda_client.get_function_configuration(FunctionName=name)["FunctionArn"]
+    assert refused.value.response["Error"]["Code"] == "ResourceConflictException"
+    assert refused.value.response["Error"]["Message"] == (
+        f"The operation cannot be performed at this time. An update is in progress for resource: {arn}")
+    assert lambda_client.get_function(FunctionName=name)["Configuration"]["LastUpdateStatus"] == "InProgress"
+    with pytest.raises(ClientError, match="ResourceConflictException"):
+        lambda_client.update_function_configuration(FunctionName=name, MemorySize=512)
+
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    assert lambda_client.publish_version(FunctionName=name)["Version"] == "2"
+    assert lambda_client.update_function_configuration(FunctionName=name, MemorySize=512)["LastUpdateStatus"] == "InProgress"
+
+
+def test_plain_moto_applies_lambda_updates_at_once(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto keeps updates in progress itself: drop lambda_updates_settle_after."""
+    endpoint, credentials = unpatched_moto
+    as_ops = lambda service: client(endpoint, service, credentials.access_key_id, credentials.secret_access_key)  # noqa: E731
+    assert update_then_publish(as_ops("lambda"), as_ops("iam"), "settling") == "2"
