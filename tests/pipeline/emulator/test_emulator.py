@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from pipeline import emulator
 from pipeline.aws import Identity, Target
+from pipeline.errors import EmulatorError
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -411,6 +412,13 @@ def test_a_lambda_update_stays_in_progress_and_refuses_an_early_publish(local_ta
     lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name)
     assert lambda_client.publish_version(FunctionName=name)["Version"] == "2"
     assert lambda_client.update_function_configuration(FunctionName=name, MemorySize=512)["LastUpdateStatus"] == "InProgress"
+
+
+@pytest.mark.usefixtures("local_dir")
+def test_a_lambda_update_delay_that_is_not_a_number_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(emulator.LAMBDA_UPDATE_SECONDS, "soon")
+    with pytest.raises(EmulatorError, match=f"{emulator.LAMBDA_UPDATE_SECONDS} must be a number of seconds, not 'soon'"):
+        emulator.start()
 
 
 def test_plain_moto_applies_lambda_updates_at_once(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
