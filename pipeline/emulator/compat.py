@@ -253,6 +253,27 @@ def a_repeated_create_alias_returns_the_alias_it_made() -> None:
     LambdaStorage.put_alias = put_alias  # type: ignore[method-assign,assignment]
 
 
+def sessions_of_missing_roles_are_denied() -> None:
+    """Deny (403) a request signed by a session whose role does not exist, instead of answering 500.
+
+    Checked on moto 5.2.1 and 5.2.5: AssumeRole hands out sessions for roles that do not exist
+    (a new service's deployer before ops/iam runs), and authorising a request from one raises
+    NotFoundException inside the check, answered as 500 InternalError, which SDKs retry for about
+    ten seconds. A session of a role that is not there holds no policy, so AWS would deny it.
+    """
+    from moto.iam.access_control import AssumedRoleAccessKey
+    from moto.iam.exceptions import NotFoundException
+
+    original: Callable[[Any], list[str]] = AssumedRoleAccessKey.collect_policies
+
+    def collect_policies(self: Any) -> list[str]:
+        try:
+            return original(self)
+        except NotFoundException:
+            return []
+
+    AssumedRoleAccessKey.collect_policies = collect_policies  # type: ignore[method-assign]
+
 def lambda_updates_settle_after(seconds: float) -> None:
     """Keep a function's LastUpdateStatus `InProgress` for `seconds` after each code or
     configuration update, and refuse updates and PublishVersion meanwhile, as Lambda does.
@@ -314,6 +335,7 @@ PATCHES: list[Callable[[], None]] = [
     pipeline_roles_may_list_their_service_principals,
     pipeline_timestamps_are_epoch_seconds,
     a_repeated_create_alias_returns_the_alias_it_made,
+    sessions_of_missing_roles_are_denied,
 ]
 
 

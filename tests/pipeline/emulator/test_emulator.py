@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from pipeline import emulator
 from pipeline.aws import Identity, Target
+from pipeline.errors import EmulatorError
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -413,8 +414,46 @@ def test_a_lambda_update_stays_in_progress_and_refuses_an_early_publish(local_ta
     assert lambda_client.update_function_configuration(FunctionName=name, MemorySize=512)["LastUpdateStatus"] == "InProgress"
 
 
+@pytest.mark.usefixtures("local_dir")
+def test_a_lambda_update_delay_that_is_not_a_number_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(emulator.LAMBDA_UPDATE_SECONDS, "soon")
+    with pytest.raises(EmulatorError, match=f"{emulator.LAMBDA_UPDATE_SECONDS} must be a number of seconds, not 'soon'"):
+        emulator.start()
+
+
 def test_plain_moto_applies_lambda_updates_at_once(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
     """When this fails, moto keeps updates in progress itself: drop lambda_updates_settle_after."""
     endpoint, credentials = unpatched_moto
     as_ops = lambda service: client(endpoint, service, credentials.access_key_id, credentials.secret_access_key)  # noqa: E731
     assert update_then_publish(as_ops("lambda"), as_ops("iam"), "settling") == "2"
+
+
+def head_bucket_as_a_session_of_a_missing_role(endpoint: str, iam: Any) -> str:
+    """The error code of a request signed by a session of a role that does not exist (no retries)."""
+    from botocore.config import Config
+
+    iam.create_user(UserName="assumer")
+    iam.put_user_policy(UserName="assumer", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+    }))
+    key = iam.create_access_key(UserName="assumer")["AccessKey"]
+    issued = client(endpoint, "sts", key["AccessKeyId"], key["SecretAccessKey"]).assume_role(
+        RoleArn="arn:aws:iam::123456789012:role/not-created-yet", RoleSessionName="early")["Credentials"]
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", config=Config(retries={"total_max_attempts": 1}),
+                      aws_access_key_id=issued["AccessKeyId"], aws_secret_access_key=issued["SecretAccessKey"],
+                      aws_session_token=issued["SessionToken"])
+    with pytest.raises(ClientError) as failed:
+        s3.head_bucket(Bucket="any-bucket")
+    return str(failed.value.response["Error"]["Code"])
+
+
+def test_a_session_of_a_missing_role_is_denied(local_target: Target) -> None:
+    assert local_target.endpoint
+    assert head_bucket_as_a_session_of_a_missing_role(local_target.endpoint, local_target.client("iam", Identity.OPS)) == "403"
+
+
+def test_plain_moto_fails_a_session_of_a_missing_role_with_500(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto denies such sessions itself: drop sessions_of_missing_roles_are_denied."""
+    endpoint, credentials = unpatched_moto
+    iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
+    assert head_bucket_as_a_session_of_a_missing_role(endpoint, iam) == "500"
