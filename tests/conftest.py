@@ -32,16 +32,21 @@ def no_real_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def local_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A local state folder of the suite's own, so the developer's emulator is never touched."""
+    """A local state folder of the suite's own, for every test and every CLI run it starts, so the
+    developer's emulator (and port 4566) is never touched; whatever emulator a run started there
+    is stopped at the end."""
     folder = tmp_path_factory.mktemp("local")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DEPLOY_LOCAL_DIR", str(folder))
         patch.setenv("DEPLOY_EMULATOR_PORT", "0")
         # Lambda updates settle after a second, as in AWS: publishing too early fails the suite.
         patch.setenv(emulator.LAMBDA_UPDATE_SECONDS, "1")
-        yield folder
+        try:
+            yield folder
+        finally:
+            emulator.stop()
 
 
 @pytest.fixture(scope="session")

@@ -206,7 +206,7 @@ def test_iam_plan_shows_one_added_action_and_apply_refuses_a_later_edit(
     assert missing.returncode == 1 and "no saved ops/iam plan" in missing.stderr
 
 
-def test_a_call_the_role_does_not_grant_fails_the_test_stage(tmp_path: Path) -> None:
+def test_a_call_the_role_does_not_grant_fails_the_test_stage(tmp_path: Path, local_target: Target) -> None:
     broken = copy_project(tmp_path / "repo")
     source = broken.root / "services" / "location" / "src" / "location" / "get_location.py"
     source.write_text(source.read_text().replace(
