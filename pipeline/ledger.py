@@ -34,6 +34,7 @@ class StageRecord:
     status: str  # succeeded | failed | skipped
     seconds: float
     detail: str = ""
+    started_at: float = 0.0  # epoch seconds; 0 for a stage that never started (or an older record)
 
 
 @dataclass(frozen=True)

@@ -111,9 +111,9 @@ def promote(service_name: str, from_environment: str, to_environment: str) -> Le
             previous = live_versions(target, service)
             started = time.time()
             outcome = deploy(target, toolchain, service, artifact, ledger.last_success(service_name))
-            records.append(StageRecord("deploy", "succeeded", time.time() - started, f"artifact from {entry.origin}"))
+            records.append(StageRecord("deploy", "succeeded", time.time() - started, f"artifact from {entry.origin}", started))
             started = time.time()
-            records.append(StageRecord("verify", "succeeded", time.time() - started, verify(target, service, previous)))
+            records.append(StageRecord("verify", "succeeded", time.time() - started, verify(target, service, previous), started))
         except PipelineError as err:
             ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(records), error=err.message))
             raise
@@ -166,7 +166,7 @@ def rollback(service_name: str, environment_name: str, to_execution: str | None 
             finished_at=time.time(), artifact_sha256=chosen.artifact_sha256, versions=dict(chosen.versions),
             # Infra stays as it is; only code moved back, so the next deploy compares with today's infra.
             infra_hash=current.infra_hash if current else "", kind="rollback", origin=chosen.execution_id,
-            stages=(StageRecord("rollback", "succeeded", time.time() - started, f"live -> {moved}"),),
+            stages=(StageRecord("rollback", "succeeded", time.time() - started, f"live -> {moved}", started),),
         )
         ledger.record(entry)
     return entry

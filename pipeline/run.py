@@ -51,13 +51,13 @@ class _Stages:
 
     def run(self, stage: str, work: Callable[[], T], describe: Callable[[T], str]) -> T:
         self.reporter.stage_started(self.service, stage)
-        started = time.monotonic()
+        started_at, started = time.time(), time.monotonic()
         try:
             value = work()
         except PipelineError as err:
-            self._finish(StageRecord(stage, "failed", time.monotonic() - started, err.message.splitlines()[0]))
+            self._finish(StageRecord(stage, "failed", time.monotonic() - started, err.message.splitlines()[0], started_at))
             raise
-        self._finish(StageRecord(stage, "succeeded", time.monotonic() - started, describe(value)))
+        self._finish(StageRecord(stage, "succeeded", time.monotonic() - started, describe(value), started_at))
         return value
 
     def _finish(self, record: StageRecord) -> None:

@@ -94,10 +94,11 @@ def deploy_stage(service_name: str, environment_name: str, artifact_file: Path |
         try:
             outcome = deploy(target, toolchain, service, artifact, ledger.last_success(service_name))
         except PipelineError as err:
-            failed = StageRecord("deploy", "failed", time.time() - entry.started_at, err.message.splitlines()[0])
+            failed = StageRecord("deploy", "failed", time.time() - entry.started_at, err.message.splitlines()[0],
+                                 entry.started_at)
             ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=(failed,), error=err.message))
             raise
-        record = StageRecord("deploy", "succeeded", time.time() - entry.started_at, outcome.artifact_key)
+        record = StageRecord("deploy", "succeeded", time.time() - entry.started_at, outcome.artifact_key, entry.started_at)
         deployed = replace(entry, stages=(record,), infra_hash=outcome.infra_hash, versions=outcome.versions,
                            plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "")
         ledger.record(deployed)
@@ -126,10 +127,10 @@ def verify_stage(service_name: str, environment_name: str, execution_id: str = "
     try:
         summary = verify(target, service, last.versions if last else {})
     except PipelineError as err:
-        failed = StageRecord("verify", "failed", time.time() - started, err.message.splitlines()[0])
+        failed = StageRecord("verify", "failed", time.time() - started, err.message.splitlines()[0], started)
         ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=(*entry.stages, failed), error=err.message))
         raise
-    passed = StageRecord("verify", "succeeded", time.time() - started, summary)
+    passed = StageRecord("verify", "succeeded", time.time() - started, summary, started)
     finished = replace(entry, result="succeeded", finished_at=time.time(), stages=(*entry.stages, passed))
     ledger.record(finished)
     return finished

@@ -274,6 +274,7 @@ def sessions_of_missing_roles_are_denied() -> None:
 
     AssumedRoleAccessKey.collect_policies = collect_policies  # type: ignore[method-assign]
 
+
 def lambda_updates_settle_after(seconds: float) -> None:
     """Keep a function's LastUpdateStatus `InProgress` for `seconds` after each code or
     configuration update, and refuse updates and PublishVersion meanwhile, as Lambda does.

@@ -270,12 +270,12 @@ def test_two_deploys_of_one_service_take_turns(deployed_drill: Project, local_ta
     assert first.started_at - 1 <= calendar.timegm(time.strptime(since, "%Y-%m-%d %H:%M:%S UTC")) <= first.finished_at
 
     assert first.result == second.result == "succeeded"
-    # The holder's lock goes after its ledger entry is written; the waiter's deploy stage starts later.
-    second_deploy_started = second.finished_at - sum(r.seconds for r in second.stages if r.name in ("deploy", "verify"))
-    assert second_deploy_started >= first.finished_at, "the two deploy stages overlapped"
-    assert "Terraform skipped" not in stage_detail(first, "deploy")
+    # Plan, deploy and verify run under the lock, which the holder releases after writing its ledger entry.
+    second_plan = next(record for record in second.stages if record.name == "plan")
+    assert second_plan.started_at >= first.finished_at, "the two pipelines planned or applied at once"
+    assert "Terraform skipped" not in stage_detail(first, "plan")
     assert stage_detail(second, "deploy").startswith("no changes")
-    assert "Terraform skipped" in stage_detail(second, "deploy"), "the second saw the first's apply in the ledger"
+    assert "Terraform skipped" in stage_detail(second, "plan"), "the second saw the first's apply in the ledger"
     assert live_configuration(local_target)["MemorySize"] == 384
     assert state_objects(local_target) == [STATE_KEY], "one state, no Terraform lock file left"
     assert no_pipeline_lock(local_target)
@@ -305,6 +305,6 @@ def test_a_deploy_that_cannot_get_the_lock_in_time_fails_naming_the_holder(
     failed = newest_execution(local_target)
     assert failed.result == "failed" and holder.describe() in failed.error
     assert [(record.name, record.status) for record in failed.stages] == [
-        ("test", "succeeded"), ("package", "succeeded"), ("deploy", "skipped"), ("verify", "skipped")]
+        ("test", "succeeded"), ("package", "succeeded"), ("plan", "skipped"), ("deploy", "skipped"), ("verify", "skipped")]
     assert no_pipeline_lock(local_target)
 
