@@ -193,10 +193,14 @@ def bench_deploy(rows: list[tuple[str, str, str]]) -> None:
         total = deploy()
         last = Ledger(connect(get_environment("local"))).last_success("location")
         assert last is not None
-        tests = sum(stage.seconds for stage in last.stages if stage.name == "test")
+        stages = {stage.name: stage for stage in last.stages}
+        # The test stage runs beside package and plan; the deploy waited only for what it ran past them.
+        tests_end = stages["test"].started_at + stages["test"].seconds
+        plan_end = stages["plan"].started_at + stages["plan"].seconds
+        waited = max(0.0, tests_end - plan_end)
         rows.append(("first deploy of location (bootstrap, IAM, infra)", f"{first:.1f} s", "for scale"))
-        rows.append(("code-only change, command to `live` moved", f"{total - tests:.1f} s",
-                     f"tests excluded ({tests:.1f} s of {total:.1f} s); target < 5 s"))
+        rows.append(("code-only change, command to `live` moved", f"{total - waited:.1f} s",
+                     f"tests excluded (waited {waited:.1f} s of {total:.1f} s for them); target < 5 s"))
         sys.path.insert(0, str(project))
         from pipeline.services import load_service
         from pipeline.stages import package
