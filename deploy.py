@@ -411,19 +411,30 @@ def cmd_state(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a finite, non-negative number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (e.g. 60)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deploy.py", description="Test, package and deploy services.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    deploy = commands.add_parser("deploy", help="run services through test, package, deploy and verify")
+    deploy = commands.add_parser("deploy", help="run services through test, package, plan, deploy and verify")
     chosen = deploy.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--service", action="append", help="service name (a folder under services/); repeatable")
     chosen.add_argument("--changed", action="store_true", help="every service changed since its last successful deploy")
     deploy.add_argument("--env", default="local", help="environment from environments.toml (default: local)")
     deploy.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pipelines run at once (default: cores)")
     deploy.add_argument("--json", action="store_true", help="print the executions as JSON instead of progress")
-    deploy.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+    deploy.add_argument("--lock-timeout", type=_seconds, metavar="SECONDS",
                         help="fail when another deploy of a service holds its lock this long (default: 15 minutes)")
     deploy.set_defaults(handler=cmd_deploy)
 

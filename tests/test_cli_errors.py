@@ -29,3 +29,13 @@ def test_bad_input_is_named_with_a_hint(args: list[str], named: str, tmp_path: P
     assert "hint: " in result.stderr
     assert "Traceback" not in result.stderr
     assert not any(tmp_path.iterdir()), "nothing may be started or written"
+
+
+@pytest.mark.parametrize("value", ["-5", "soon", "nan", "inf"])
+def test_a_lock_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "deploy.py", "deploy", "--service", "location", "--lock-timeout", value],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            env={"PATH": os.environ["PATH"], "DEPLOY_LOCAL_DIR": str(tmp_path)})
+    assert result.returncode == 2, result.stderr
+    assert f"argument --lock-timeout: {value!r} is not a number of seconds" in result.stderr
+    assert not any(tmp_path.iterdir()), "nothing may be started or written"
