@@ -143,8 +143,8 @@ def timed(command: list[str], cwd: Path, runs: int, warm_up: bool = True) -> tup
 def seed_ledger(repo: Path, services: int) -> None:
     """Every synthetic service recorded as deployed from HEAD, in the bench emulator's ledger."""
     from pipeline.aws import Identity, connect
-    from pipeline.environments import get_environment
-    from pipeline.ledger import Ledger, LedgerEntry
+    from pipeline.project.environments import get_environment
+    from pipeline.state.ledger import Ledger, LedgerEntry
 
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
     target = connect(get_environment("local"))
@@ -179,9 +179,9 @@ def bench_monorepo(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -
 
 
 def bench_deploy(rows: list[tuple[str, str, str]]) -> None:
-    from pipeline.ledger import Ledger
     from pipeline.aws import connect
-    from pipeline.environments import get_environment
+    from pipeline.project.environments import get_environment
+    from pipeline.state.ledger import Ledger
 
     with tempfile.TemporaryDirectory() as work:
         project = Path(work) / "project"
@@ -202,8 +202,8 @@ def bench_deploy(rows: list[tuple[str, str, str]]) -> None:
         rows.append(("code-only change, command to `live` moved", f"{total - waited:.1f} s",
                      f"tests excluded (waited {waited:.1f} s of {total:.1f} s for them); target < 5 s"))
         sys.path.insert(0, str(project))
-        from pipeline.services import load_service
-        from pipeline.stages import package
+        from pipeline.project.services import load_service
+        from pipeline.stages.deploy import package
 
         service = load_service("location", project / "services")
         cache = project / ".local" / "cache" / "artifacts"

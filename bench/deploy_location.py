@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import emulator  # noqa: E402
 from pipeline.aws import Identity, connect  # noqa: E402
-from pipeline.environments import get_environment  # noqa: E402
 from pipeline.paths import PROJECT_ROOT  # noqa: E402
-from pipeline.roots import data_dir, terraform_for  # noqa: E402
-from pipeline.toolchain import ensure_toolchain  # noqa: E402
+from pipeline.project.environments import get_environment  # noqa: E402
+from pipeline.terraform.roots import data_dir, terraform_for  # noqa: E402
+from pipeline.terraform.toolchain import ensure_toolchain  # noqa: E402
 
 
 def timed(command: list[str]) -> float:

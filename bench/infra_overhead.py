@@ -55,12 +55,12 @@ def main() -> None:
         sys.path.insert(0, str(project))
         from pipeline import emulator
         from pipeline.aws import Identity, connect
-        from pipeline.environments import get_environment
-        from pipeline.ledger import Ledger
-        from pipeline.roots import data_dir, terraform_for
-        from pipeline.services import load_service
-        from pipeline.stages import run_tests
-        from pipeline.toolchain import ensure_toolchain
+        from pipeline.project.environments import get_environment
+        from pipeline.project.services import load_service
+        from pipeline.stages.deploy import run_tests
+        from pipeline.state.ledger import Ledger
+        from pipeline.terraform.roots import data_dir, terraform_for
+        from pipeline.terraform.toolchain import ensure_toolchain
 
         orchestrated: list[float] = []
         test_stages: list[float] = []

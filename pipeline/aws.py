@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline import emulator
-from pipeline.environments import Environment
 from pipeline.errors import IdentityError
-from pipeline.naming import DEPLOYER_ROLE_PATH, deployer_role_name
+from pipeline.project.environments import Environment
+from pipeline.project.naming import DEPLOYER_ROLE_PATH, deployer_role_name
 
 # Set by CI runners (CodeBuild, GitHub Actions) that already hold a role's credentials: profiles are ignored.
 AMBIENT_CREDENTIALS = "DEPLOY_AMBIENT_CREDENTIALS"

@@ -9,8 +9,7 @@ import pytest
 
 from pipeline import emulator
 from pipeline.aws import Target, connect
-from pipeline.environments import get_environment
-
+from pipeline.project.environments import get_environment
 
 AMBIENT_AWS_VARIABLES = (
     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",

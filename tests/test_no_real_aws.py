@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import NoCredentialsError, ProfileNotFound
 
 from pipeline.aws import AMBIENT_CREDENTIALS, Identity, Target
-from pipeline.environments import load_environments
+from pipeline.project.environments import load_environments
 
 REAL = [env for env in load_environments().values() if not env.emulator]
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy import build_parser
+from cli.main import build_parser
 from pipeline.paths import PROJECT_ROOT
 from tests.e2e.conftest import copy_project
 from tests.pipeline.test_changes import commit, run_git

@@ -13,7 +13,7 @@ variable "service_name" {
 }
 
 variable "trigger_paths" {
-  description = "Repository path globs whose change starts the pipeline, generated from the change detection rules (pipeline/changes.py path_filter)."
+  description = "Repository path globs whose change starts the pipeline, generated from the change detection rules (pipeline/changes/rules.py path_filter)."
   type        = list(string)
   validation {
     # CodePipeline allows 3 push filters of 8 file path globs each.

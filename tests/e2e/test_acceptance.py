@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import emulator, ledger, locks
+from pipeline import emulator
 from pipeline.aws import Identity, Target, connect
-from pipeline.ledger import Ledger, LedgerEntry
 from pipeline.paths import local_dir
+from pipeline.state import ledger, locks
+from pipeline.state.ledger import Ledger, LedgerEntry
 from tests.e2e.conftest import HANDLED, Project, add_echo_service, commit_all, copy_project, git
 
 pytestmark = pytest.mark.e2e

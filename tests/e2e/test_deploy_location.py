@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.aws import Identity, Target
-from pipeline.ledger import Ledger
 from pipeline.paths import local_dir
+from pipeline.state.ledger import Ledger
 from tests.e2e.conftest import Project, copy_project
 
 pytestmark = pytest.mark.e2e

@@ -31,10 +31,10 @@ from typing import Any
 import pytest
 
 from pipeline.aws import Identity, Target
-from pipeline.bootstrap import apply_iam
-from pipeline.ledger import HEADS_PREFIX, PREFIX, Ledger, LedgerEntry
-from pipeline.locks import lock_key, service_lock
-from pipeline.toolchain import ensure_toolchain
+from pipeline.state.bootstrap import apply_iam
+from pipeline.state.ledger import HEADS_PREFIX, PREFIX, Ledger, LedgerEntry
+from pipeline.state.locks import lock_key, service_lock
+from pipeline.terraform.toolchain import ensure_toolchain
 from tests.e2e.conftest import Project, copy_project, finish
 
 pytestmark = pytest.mark.e2e

@@ -14,13 +14,13 @@ import pytest
 from pipeline import emulator
 from pipeline.aws import Identity, Target
 from pipeline.errors import TerraformError
-from pipeline.iam_summary import Grant, grants
-from pipeline.ledger import Ledger
 from pipeline.paths import PROJECT_ROOT
-from pipeline.roots import s3_backend
-from pipeline.services import load_service
-from pipeline.terraform import Terraform
-from pipeline.toolchain import ensure_toolchain
+from pipeline.policy.iam_summary import Grant, grants
+from pipeline.project.services import load_service
+from pipeline.state.ledger import Ledger
+from pipeline.terraform.roots import s3_backend
+from pipeline.terraform.runner import Terraform
+from pipeline.terraform.toolchain import ensure_toolchain
 from tests.e2e.conftest import Project, copy_project
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from pipeline.aws import Identity, Target
-from pipeline.ledger import Ledger
+from pipeline.state.ledger import Ledger
 from tests.e2e.conftest import ECHO_HANDLER, Project, add_echo_service, commit_all, copy_project, git
 
 pytestmark = pytest.mark.e2e

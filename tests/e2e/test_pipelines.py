@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy import build_parser
+from cli.main import build_parser
 from pipeline.aws import Identity, Target
-from pipeline.pipelines import apply_pipelines, trigger_filters
-from pipeline.services import service_names
-from pipeline.toolchain import ensure_toolchain
+from pipeline.flows.codepipeline import apply_pipelines, trigger_filters
+from pipeline.project.services import service_names
+from pipeline.terraform.toolchain import ensure_toolchain
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.aws import Identity, Target, connect
-from pipeline.environments import load_environments
-from pipeline.ledger import Ledger, LedgerEntry
+from pipeline.project.environments import load_environments
+from pipeline.state.ledger import Ledger, LedgerEntry
 from tests.e2e.conftest import Project, copy_project, finish
 
 pytestmark = pytest.mark.e2e

@@ -143,7 +143,7 @@ def test_a_profile_comes_back_with_its_location_and_one_correlation_id_spans_all
 
 
 def test_functions_and_tables_are_configured_from_the_manifests(deployed: None, local_target: Target) -> None:
-    from pipeline.services import load_service
+    from pipeline.project.services import load_service
 
     lambda_client = local_target.client("lambda", Identity.OPS)
     logs = local_target.client("logs", Identity.OPS)

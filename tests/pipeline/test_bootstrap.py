@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.aws import Target
-from pipeline.bootstrap import iam_variables
-from pipeline.environments import load_environments
 from pipeline.errors import BootstrapMissing, ManifestError
+from pipeline.project.environments import load_environments
+from pipeline.state.bootstrap import iam_variables
 
 AWS_ENVIRONMENT = '''
 [dev]

@@ -1,4 +1,4 @@
-"""Change detection on real temporary git repositories (pipeline.changes, dependencies, selection)."""
+"""Change detection on real temporary git repositories (pipeline.changes.rules, dependencies, selection)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import git
-from pipeline.changes import MAX_REASONS, ChangeReport, DependencyGraph, ServiceDependencies, affected_services
+from pipeline.changes import git
+from pipeline.changes.rules import MAX_REASONS, ChangeReport, DependencyGraph, ServiceDependencies, affected_services
+from pipeline.changes.selection import changes_from_ledger, changes_since
 from pipeline.errors import GitError
-from pipeline.ledger import LedgerHead
-from pipeline.selection import changes_from_ledger, changes_since
+from pipeline.state.ledger import LedgerHead
 
 MANIFEST = "name: {name}\ndescription: d\nruntime: python3.11\nlibs: {libs}\nfunctions:\n  run:\n    handler: {name}.run.handler\n"
 FILES = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
-from pipeline.environments import Environment
-from pipeline.gateway import Route, has_sigv4_signature, http_response, infra_variables, proxy_event, route_pattern
+from pipeline.local.gateway import Route, has_sigv4_signature, http_response, proxy_event, route_pattern
+from pipeline.project.environments import Environment, infra_variables
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:local-location-get_location:live"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.globs import matches
+from pipeline.changes.globs import matches
 
 
 @pytest.mark.parametrize(("path", "expected"), [

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import PolicyViolation
-from pipeline.guard import IAM_MODULES, Finding, check_root, guard_root
 from pipeline.paths import PROJECT_ROOT
+from pipeline.policy.guard import IAM_MODULES, Finding, check_root, guard_root
 
 BACKEND = 'terraform {\n  backend "s3" {}\n}\n'
 

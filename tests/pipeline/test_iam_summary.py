@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.iam_summary import Grant, PermissionChange, ResourceChange, grants, summarize
+from pipeline.policy.iam_summary import Grant, PermissionChange, ResourceChange, grants, summarize
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/local-location-locations"

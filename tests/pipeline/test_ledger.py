@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from pipeline.aws import Identity, Target
-from pipeline.ledger import Ledger, LedgerEntry, LedgerHead
+from pipeline.state.ledger import Ledger, LedgerEntry, LedgerHead
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.aws import Identity, Target
 from pipeline.errors import DeployLocked
-from pipeline.locks import LockHolder, lock_key, service_lock
+from pipeline.state.locks import LockHolder, lock_key, service_lock
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from pipeline.errors import ManifestError
-from pipeline.manifest import parse_manifest
-from pipeline.services import SERVICES_DIR, load_service
+from pipeline.project.manifest import parse_manifest
+from pipeline.project.services import SERVICES_DIR, load_service
 
 
 def minimal() -> dict[str, Any]:

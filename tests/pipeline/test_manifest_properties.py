@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import ManifestError
-from pipeline.manifest import Manifest, load_yaml, parse_manifest
 from pipeline.paths import PROJECT_ROOT
+from pipeline.project.manifest import Manifest, load_yaml, parse_manifest
 
 SOURCE = "services/location/service.yaml"
 REAL = yaml.safe_load((PROJECT_ROOT / SOURCE).read_text())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import package
-from pipeline.package import PackageInputs, build, inputs_hash, source_files, write_zip
+from pipeline.stages import package
+from pipeline.stages.package import PackageInputs, build, inputs_hash, source_files, write_zip
 
 
 def make_source(root: Path) -> Path:

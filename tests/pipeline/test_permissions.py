@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from pipeline.errors import StageFailed
-from pipeline.permissions import function_calls, require_grants, scan_permissions
-from pipeline.services import Service, load_service
+from pipeline.policy.permissions import function_calls, require_grants, scan_permissions
+from pipeline.project.services import Service, load_service
 
 STORE = '''
 import os

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.changes import PathFilter
-from pipeline.globs import matches
+from pipeline.changes.globs import matches
+from pipeline.changes.rules import PathFilter
 from tests.e2e.conftest import copy_project
 from tests.pipeline.test_changes import FILES, commit, run_git
 

@@ -11,10 +11,10 @@ import pytest
 from pipeline.aws import Identity, Target
 from pipeline.errors import PolicyViolation
 from pipeline.paths import PROJECT_ROOT
-from pipeline.plan_policy import check_plan, plan_guard
-from pipeline.roots import plan_and_apply
-from pipeline.terraform import Terraform
-from pipeline.toolchain import ensure_toolchain
+from pipeline.policy.plan_policy import check_plan, plan_guard
+from pipeline.terraform.roots import plan_and_apply
+from pipeline.terraform.runner import Terraform
+from pipeline.terraform.toolchain import ensure_toolchain
 
 pytestmark = pytest.mark.e2e
 

@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 
 from pipeline.aws import Identity, Target
-from pipeline.bootstrap import bootstrap_state_file
 from pipeline.errors import PreflightFailed
 from pipeline.paths import local_dir
-from pipeline.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
-from pipeline.terraform import ERRORED_STATE
+from pipeline.state.bootstrap import bootstrap_state_file
+from pipeline.state.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
+from pipeline.terraform.runner import ERRORED_STATE
 
 
 def with_state_bucket(target: Target, bucket: str, versioned: bool) -> Target:

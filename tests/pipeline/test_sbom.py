@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from pipeline.sbom import sbom_json, sbom_key
+from pipeline.stages.sbom import sbom_json, sbom_key
 
 
 def test_the_sbom_lists_bundled_distributions_and_is_stable(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ScaffoldError
+from pipeline.flows.scaffold import create_service, package_name, render
 from pipeline.paths import PROJECT_ROOT
-from pipeline.scaffold import create_service, package_name, render
 
 
 def test_rendered_files_name_the_service_and_its_package() -> None:

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 from pipeline.paths import PROJECT_ROOT
-from pipeline.scan import run_scan, scan_project
+from pipeline.policy.scan import run_scan, scan_project
 
 # The controls the scan must actually evaluate (pass, or be suppressed inline with a reason).
 REQUIRED_CHECKS = {

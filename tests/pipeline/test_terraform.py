@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.terraform import Terraform
-from pipeline.toolchain import ensure_toolchain
+from pipeline.terraform.runner import Terraform
+from pipeline.terraform.toolchain import ensure_toolchain
 
 
 def write(path: Path, text: str) -> None:

@@ -23,9 +23,9 @@ import pytest
 from pipeline.aws import Identity, Target
 from pipeline.errors import PartialApply, StalePlan, StateNotSaved
 from pipeline.paths import PROJECT_ROOT
-from pipeline.roots import plan_and_apply, s3_backend_at
-from pipeline.terraform import Terraform
-from pipeline.toolchain import ensure_toolchain
+from pipeline.terraform.roots import plan_and_apply, s3_backend_at
+from pipeline.terraform.runner import Terraform
+from pipeline.terraform.toolchain import ensure_toolchain
 
 pytestmark = pytest.mark.e2e
 
@@ -110,8 +110,8 @@ SIGTERM_DRIVER = """
 import json, sys
 from pathlib import Path
 from pipeline.errors import Interrupted
-from pipeline.terraform import Terraform, install_stop_handler
-from pipeline.toolchain import ensure_toolchain
+from pipeline.terraform.runner import Terraform, install_stop_handler
+from pipeline.terraform.toolchain import ensure_toolchain
 
 install_stop_handler()
 root, backend, env = Path(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ToolchainError
-from pipeline.roots import all_roots
-from pipeline.toolchain import ProviderPin, _platform_dir, find_mirror, load_pins, render_cli_config
+from pipeline.terraform.roots import all_roots
+from pipeline.terraform.toolchain import ProviderPin, _platform_dir, find_mirror, load_pins, render_cli_config
 
 PIN = ProviderPin("hashicorp/aws", "5.100.0")
 

@@ -1,0 +1,68 @@
+"""Selecting what to deploy: changed paths between commits, run through the change rules.
+
+With `--since` every service shares one base. Otherwise each service's base is the commit of
+its last successful deploy to the environment, read from the ledger there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.changes import git
+from pipeline.changes.dependencies import build_graph
+from pipeline.changes.rules import ChangeReport, affected_services, always_deploy
+from pipeline.errors import GitError
+from pipeline.paths import PROJECT_ROOT
+from pipeline.project.services import service_names
+from pipeline.state.ledger import LedgerHead
+
+
+def changes_between(base: str, head: str, repo: Path = PROJECT_ROOT, only: list[str] | None = None) -> ChangeReport:
+    """What the commits from `base` to `head` affect (limited to `only` when given)."""
+    paths = git.changed_paths(base, head, cwd=repo)
+    if not paths:
+        return ChangeReport()
+    return affected_services(paths, build_graph(paths, repo), only)
+
+
+def changes_since(since: str, repo: Path = PROJECT_ROOT) -> ChangeReport:
+    """What changed from commit `since` to HEAD. Raises GitError for a ref that is not a commit."""
+    if since.startswith("-"):
+        git.resolve_commit(since, cwd=repo)  # never handed to `git diff`, which would read an option
+    try:
+        return changes_between(f"{since}^{{commit}}", "HEAD", repo)
+    except GitError:
+        git.resolve_commit(since, cwd=repo)  # names the bad ref; the diff's own error is vaguer
+        git.resolve_commit("HEAD", cwd=repo, what="HEAD")
+        raise
+
+
+def changes_from_ledger(heads: dict[str, LedgerHead], environment: str, repo: Path = PROJECT_ROOT) -> ChangeReport:
+    """What HEAD changes for each service relative to its last successful deploy in `environment`.
+
+    A service never deployed there, deployed from uncommitted changes, or deployed from a commit
+    this repository does not have is selected outright. Raises GitError without a HEAD commit.
+    """
+    head = git.resolve_commit("HEAD", cwd=repo, what="HEAD")
+    present = service_names(repo / "services")
+    outright: dict[str, str] = {}
+    by_base: dict[str, list[str]] = {}
+    for name in present:
+        last = heads.get(name)
+        if last is None:
+            outright[name] = f"no successful deploy to {environment} yet"
+        elif not last.from_commit:
+            outright[name] = f"last deploy to {environment} was not from a commit (uncommitted changes)"
+        else:
+            by_base.setdefault(last.commit, []).append(name)
+    report = always_deploy(outright)
+    for base, names in by_base.items():
+        if base == head:
+            continue
+        if not git.commit_exists(base, cwd=repo):
+            gone = f"last deployed commit {base[:12]} is not in this repository"
+            report = report.merged(always_deploy(dict.fromkeys(names, gone)))
+            continue
+        report = report.merged(changes_between(base, head, repo, names))
+    deleted = ChangeReport(deleted=tuple(sorted(set(heads) - set(present))))
+    return report.merged(deleted)

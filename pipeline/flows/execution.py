@@ -1,0 +1,188 @@
+"""One service's pipeline execution: test -> package -> plan -> deploy -> verify, in the ledger.
+
+The CLI watches progress through a `Reporter`; this module never prints.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
+
+from pipeline.aws import Target, connect
+from pipeline.changes import git
+from pipeline.errors import PipelineError
+from pipeline.paths import artifact_cache_dir
+from pipeline.policy.guard import guard_root
+from pipeline.policy.permissions import require_grants, scan_permissions
+from pipeline.project.environments import Environment, get_environment
+from pipeline.project.services import Service, load_service
+from pipeline.stages.deploy import DeployPlan, apply_deploy, package, plan_deploy, run_tests
+from pipeline.stages.verify import live_versions, verify
+from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, new_execution_id
+from pipeline.state.locks import LOCK_TIMEOUT_S, LockHolder, service_lock
+from pipeline.state.preflight import preflight
+from pipeline.terraform.toolchain import Toolchain, ensure_toolchain
+
+T = TypeVar("T")
+STAGES = ("test", "package", "plan", "deploy", "verify")
+# Parallel pipelines share one emulator and one set of ops foundations: set them up one at a time.
+_SETUP = threading.Lock()
+
+
+class Reporter(Protocol):
+    def stage_started(self, service: str, stage: str) -> None: ...
+    def stage_finished(self, service: str, record: StageRecord) -> None: ...
+    def note(self, service: str, message: str) -> None: ...
+
+
+class _Stages:
+    """Times each stage, tells the reporter, and keeps the records for the ledger."""
+
+    def __init__(self, service: str, reporter: Reporter) -> None:
+        self.service = service
+        self.reporter = reporter
+        self._records: list[StageRecord] = []
+
+    def run(self, stage: str, work: Callable[[], T], describe: Callable[[T], str]) -> T:
+        self.reporter.stage_started(self.service, stage)
+        started_at, started = time.time(), time.monotonic()
+        try:
+            value = work()
+        except PipelineError as err:
+            self._finish(StageRecord(stage, "failed", time.monotonic() - started, err.message.splitlines()[0], started_at))
+            raise
+        self._finish(StageRecord(stage, "succeeded", time.monotonic() - started, describe(value), started_at))
+        return value
+
+    def _finish(self, record: StageRecord) -> None:
+        self._records.append(record)
+        self.reporter.stage_finished(self.service, record)
+
+    @property
+    def records(self) -> tuple[StageRecord, ...]:
+        """The records in pipeline order (the test stage runs beside others and may finish later)."""
+        return tuple(sorted(self._records, key=lambda record: STAGES.index(record.name)))
+
+    def skip_rest(self, reason: str = "an earlier stage failed") -> None:
+        done = {record.name for record in self._records}
+        for stage in STAGES:
+            if stage not in done:
+                self._finish(StageRecord(stage, "skipped", 0.0, reason))
+
+
+def deploy_service(
+    name: str, environment_name: str, reporter: Reporter, lock_timeout_s: float = LOCK_TIMEOUT_S
+) -> LedgerEntry:
+    """Run `name` through test, package, plan, deploy and verify in `environment_name`.
+
+    Preflight comes first. The test stage then runs beside package and plan, which only read
+    the environment; nothing is uploaded or applied until the tests passed.
+    Returns the execution as recorded in the ledger. Raises ServiceNotFound, ManifestError,
+    EnvironmentNotFound before anything runs, PreflightFailed or BootstrapMissing before the
+    tests, DeployLocked when another deploy of the service holds its lock too long, and
+    StageFailed, PolicyViolation or TerraformError from a stage.
+    """
+    environment = get_environment(environment_name)
+    service = load_service(name)
+    commit = git.head_commit()
+    from_commit = bool(commit) and not git.has_uncommitted_changes(service.folder)
+    if not from_commit:
+        reporter.note(name, "deploying uncommitted changes: the ledger marks this deploy as not from a commit")
+    entry = LedgerEntry(
+        execution_id=new_execution_id(),
+        service=name, environment=environment_name, commit=commit, from_commit=from_commit,
+        result="running", started_at=time.time(), finished_at=0.0,
+    )
+    stages = _Stages(name, reporter)
+    try:
+        guard_root(service.infra_dir)
+        toolchain, target = _prepare_environment(service, environment, reporter)
+    except PipelineError:
+        stages.skip_rest("refused before any stage ran")
+        raise
+    ledger = Ledger(target)
+    plan: DeployPlan | None = None
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"test-{name}") as beside:
+            tests = beside.submit(stages.run, "test", lambda: _test(service, reporter), lambda summary: summary)
+
+            def stop_if_tests_failed() -> None:
+                if tests.done():
+                    tests.result()
+
+            artifact, _ = stages.run(
+                "package",
+                lambda: package(service, artifact_cache_dir()),
+                lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
+            )
+            entry = replace(entry, artifact_sha256=artifact.sha256)  # failed executions name their artifact too
+
+            def waiting(holder: LockHolder) -> None:
+                reporter.note(name, f"waiting for the deploy lock held by {holder.describe()}")
+
+            with service_lock(target, name, entry.execution_id, lock_timeout_s, waiting, stop_if_tests_failed):
+                stop_if_tests_failed()
+                last = ledger.last_success(name)
+                plan = stages.run(
+                    "plan",
+                    lambda: plan_deploy(target, toolchain, service, artifact, last),
+                    _describe_plan,
+                )
+                tests.result()  # a failed test stage stops here: nothing was uploaded or applied
+                previous = live_versions(target, service)
+                outcome = stages.run(
+                    "deploy",
+                    lambda: apply_deploy(target, service, artifact, plan),
+                    lambda done: _describe_deploy(done.changed, done.versions),
+                )
+                stages.run("verify", lambda: verify(target, service, previous), lambda summary: summary)
+                finished = replace(
+                    entry, result="succeeded", finished_at=time.time(), stages=stages.records,
+                    infra_hash=outcome.infra_hash,
+                    plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "", versions=outcome.versions,
+                )
+                ledger.record(finished)
+        return finished
+    except PipelineError as err:
+        stages.skip_rest()
+        ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=stages.records, error=err.message))
+        raise
+    finally:
+        if plan is not None:
+            plan.discard()
+
+
+def _prepare_environment(service: Service, environment: Environment, reporter: Reporter) -> tuple[Toolchain, Target]:
+    """Terraform, then preflight. Parallel pipelines share one emulator and one set of foundations,
+    so this runs one pipeline at a time."""
+    with _SETUP:
+        toolchain = ensure_toolchain()
+        target = connect(environment).for_service(service.name)
+        preflight(target, toolchain, service, lambda message: reporter.note(service.name, message))
+    return toolchain, target
+
+
+def _test(service: Service, reporter: Reporter) -> str:
+    """The code-vs-permissions check (least-privilege warnings become notes), then the unit tests."""
+    findings = scan_permissions(service)
+    for warning in findings.unused:
+        reporter.note(service.name, f"warning: {warning}")
+    require_grants(service, findings)
+    return run_tests(service)
+
+
+def _describe_plan(plan: DeployPlan) -> str:
+    if plan.infra is None:
+        return "infra inputs unchanged, Terraform skipped; no drift"
+    if not plan.infra.has_changes:
+        return "no infra changes"
+    return f"infra changes planned and reviewed (plan {plan.infra.sha256[:12]})"
+
+
+def _describe_deploy(changed: bool, versions: dict[str, str]) -> str:
+    live = ", ".join(f"{function}@{version}" for function, version in sorted(versions.items()))
+    return f"live -> {live}" if changed else f"no changes: live already serves this artifact ({live})"

@@ -1,0 +1,1 @@
+"""Working against the emulator from a laptop: the local API gateway."""

@@ -1,0 +1,1 @@
+"""What the repository declares: environments, service manifests and the names derived from them. Pure; no AWS."""

@@ -1,0 +1,1 @@
+"""What an environment remembers: the deploy ledger, per-service locks, the bootstrap buckets and preflight checks."""
