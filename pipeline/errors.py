@@ -113,3 +113,7 @@ class DriftDetected(PipelineError):
 
 class PreflightFailed(PipelineError):
     """The environment is not safe to deploy to: unreachable, unversioned state, or locking off."""
+
+
+class DependencyLockError(PipelineError):
+    """A requirements file that is not a complete, hashed lock, or a lock its `.in` list has moved past."""

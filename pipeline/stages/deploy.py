@@ -13,6 +13,7 @@ from pipeline.aws import Identity, Target
 from pipeline.errors import StageFailed
 from pipeline.policy.plan_policy import plan_guard
 from pipeline.project.environments import infra_variables
+from pipeline.project.locks import merged_lock
 from pipeline.project.naming import function_name
 from pipeline.project.services import Service
 from pipeline.stages.live_config import refuse_drifted_functions
@@ -80,13 +81,17 @@ def run_tests(service: Service) -> str:
 
 
 def package(service: Service, cache_dir: Path) -> tuple[Artifact, bool]:
-    """Build (or reuse from cache) the service's artifact. Raises StageFailed on install errors."""
+    """Build (or reuse from cache) the service's artifact.
+
+    Raises DependencyLockError (file:line) for a runtime requirement that is not pinned and hashed,
+    StageFailed on install errors.
+    """
     files = source_files(service.source_dir)
     requirement_files = [service.requirements_file]
     for lib_dir in service.lib_dirs:
         files += [(f"{lib_dir.name}/{name}", path) for name, path in source_files(lib_dir / lib_dir.name)]
         requirement_files.append(lib_dir / "requirements.txt")
-    requirements = "".join(path.read_text() for path in requirement_files if path.is_file())
+    requirements = merged_lock([path for path in requirement_files if path.is_file()])
     inputs = PackageInputs(files=tuple(sorted(files)), requirements=requirements, runtime=service.manifest.runtime)
     return build(inputs, cache_dir)
 
@@ -111,7 +116,7 @@ def _upload(target: Target, service: Service, artifact: Artifact, key: str) -> b
         return False
     except ClientError:
         # The SBOM goes first: wherever an artifact is, its bill of materials is beside it.
-        sbom = sbom_json(service.name, artifact.path, artifact.sha256).encode()
+        sbom = sbom_json(service.name, artifact.path, artifact.sha256, service.manifest.libs).encode()
         s3.put_object(Bucket=bucket, Key=sbom_key(key), Body=sbom, ContentType="application/vnd.cyclonedx+json")
         s3.upload_file(str(artifact.path), bucket, key)
         return True
