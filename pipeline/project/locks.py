@@ -73,10 +73,15 @@ def lock_targets(project_root: Path = PROJECT_ROOT) -> list[LockTarget]:
         for source in sorted((project_root / "libs").glob("*/requirements.in"))
     ]
     for source in sorted((project_root / "services").glob("*/requirements.in")):
-        runtime = load_service(source.parent.name, project_root / "services").manifest.runtime
-        targets.append(LockTarget(source, source.with_suffix(".txt"), runtime.removeprefix("python"),
-                                  LAMBDA_PLATFORM, wheels_only=True))
+        manifest = load_service(source.parent.name, project_root / "services").manifest
+        targets.append(service_lock_target(source, manifest.runtime))
     return targets
+
+
+def service_lock_target(source: Path, runtime: str) -> LockTarget:
+    """The lock of a service's `requirements.in`, resolved for its Lambda runtime (e.g. python3.11)."""
+    return LockTarget(source, source.with_suffix(".txt"), runtime.removeprefix("python"), LAMBDA_PLATFORM,
+                      wheels_only=True)
 
 
 def _sha256(text: str) -> str:
