@@ -1,5 +1,5 @@
 variable "manifest" {
-  description = "The service's decoded service.yaml (yamldecode(file(...)))."
+  description = "The service's manifest as the pipeline validated it (the root's `manifest` variable)."
   type        = any
 }
 

@@ -15,7 +15,7 @@ from pipeline.policy.plan_policy import plan_guard
 from pipeline.project.environments import infra_variables
 from pipeline.project.locks import merged_lock
 from pipeline.project.naming import function_name
-from pipeline.project.services import Service
+from pipeline.project.services import Service, manifest_document
 from pipeline.stages.live_config import refuse_drifted_functions
 from pipeline.stages.package import Artifact, PackageInputs, build, source_files
 from pipeline.stages.sbom import sbom_json, sbom_key
@@ -149,15 +149,19 @@ def ship_code(target: Target, service: Service, artifact: Artifact, key: str, fo
     return versions, moved
 
 
-def root_variables(target: Target) -> dict[str, str]:
-    """The variables every service root gets from the environment (the artifact key aside)."""
+def root_variables(target: Target, service: Service) -> dict[str, Any]:
+    """The variables a service root gets (the artifact key aside): the environment's and the validated manifest.
+
+    Raises ManifestError if service.yaml no longer validates.
+    """
     return {"environment": target.environment.name, "region": target.environment.region,
-            "artifact_bucket": target.environment.artifact_bucket, **infra_variables(target.environment)}
+            "artifact_bucket": target.environment.artifact_bucket, **infra_variables(target.environment),
+            "manifest": manifest_document(service)}
 
 
 def service_infra_hash(target: Target, service: Service) -> str:
     """The digest of the service's infra inputs in this environment, as the ledger records it."""
-    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], root_variables(target))
+    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], root_variables(target, service))
 
 
 def plan_deploy(
@@ -177,7 +181,7 @@ def plan_deploy(
         return DeployPlan(key, current_hash, None)
     terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)
     reviewed = plan_reviewed(terraform, s3_backend(target, service.infra_dir),
-                             {**root_variables(target), "artifact_key": key}, plan_guard(service.name))
+                             {**root_variables(target, service), "artifact_key": key}, plan_guard(service.name))
     return DeployPlan(key, current_hash, reviewed)
 
 
