@@ -116,3 +116,12 @@ def test_packaging_refuses_an_unhashed_runtime_requirement_naming_file_and_line(
     with pytest.raises(DependencyLockError, match=r"requirements.txt:2: 'six==1.17.0' has no --hash"):
         package(service, tmp_path / "cache")
     assert not (tmp_path / "cache").exists()
+
+
+def test_every_install_of_a_lock_requires_hashes() -> None:
+    places = [PROJECT_ROOT / "Makefile", *PROJECT_ROOT.glob(".github/workflows/*.yml"), *PROJECT_ROOT.glob("modules/**/*.tf")]
+    installs = [(path.relative_to(PROJECT_ROOT).as_posix(), line.strip()) for path in places
+                for line in path.read_text().splitlines() if "pip install" in line and "requirements" in line]
+
+    assert len(installs) >= 3
+    assert [install for install in installs if "--require-hashes" not in install[1]] == []
