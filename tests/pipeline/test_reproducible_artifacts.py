@@ -1,7 +1,8 @@
-"""The same commit packaged in two checkouts at different paths, under different umasks, gives the same bytes."""
+"""The same commit packaged in two checkouts at different paths and umasks gives the same bytes, fully listed in its SBOM."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,9 @@ import zipfile
 from pathlib import Path
 
 from pipeline.paths import PROJECT_ROOT
-from pipeline.project.services import service_names
+from pipeline.project.locks import merged_lock, normalise_name, parse_lock
+from pipeline.project.services import load_service, service_names
+from pipeline.stages.sbom import sbom_json
 
 
 def checkout(commit: str, folder: Path, umask: int) -> Path:
@@ -35,7 +38,9 @@ def package_all(folder: Path, umask: int) -> dict[str, str]:
     return digests
 
 
-def test_two_checkouts_at_different_paths_and_umasks_package_identical_artifacts(tmp_path: Path) -> None:
+def test_two_checkouts_at_different_paths_and_umasks_package_identical_artifacts_with_complete_sboms(
+    tmp_path: Path,
+) -> None:
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
                             check=True).stdout.strip()
     first = checkout(commit, tmp_path / "one", 0o022)
@@ -50,3 +55,12 @@ def test_two_checkouts_at_different_paths_and_umasks_package_identical_artifacts
             leaked = [name for name in archive.namelist() if str(tmp_path).encode() in archive.read(name)]
             assert leaked == [], f"{service}: the checkout's path is in {leaked}"
             assert not [name for name in archive.namelist() if name.startswith("bin/")]
+        libs = load_service(service).manifest.libs
+        sbom = json.loads(sbom_json(service, second / "dist" / f"{service}.zip", first_digests[service], libs))
+        locks = [PROJECT_ROOT / "services" / service / "requirements.txt",
+                 *(PROJECT_ROOT / "libs" / lib / "requirements.txt" for lib in libs)]
+        locked = {item.name for item in parse_lock(merged_lock(locks), "merged")}
+        components = {normalise_name(component["name"]): component["hashes"] for component in sbom["components"]}
+        assert set(components) == locked | {normalise_name(lib) for lib in libs}
+        assert all(hashes[0]["alg"] == "SHA-256" and len(hashes[0]["content"]) == 64 for hashes in components.values())
+
