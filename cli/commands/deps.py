@@ -31,7 +31,8 @@ def cmd_deps(args: argparse.Namespace) -> int:
 
 
 def register(commands: Subcommands) -> None:
-    deps = commands.add_parser("deps", help="regenerate the hashed requirements locks from their .in lists, or check them")
+    deps = commands.add_parser("deps", help="regenerate the hashed requirements locks from their .in lists, "
+                                            "or check them")
     deps.add_argument("action", choices=("lock", "check"))
     deps.add_argument("--upgrade", action="store_true", help="lock: move every package to its newest allowed version")
     deps.set_defaults(handler=cmd_deps)

@@ -155,7 +155,8 @@ def parse_lock(text: str, source: str) -> list[LockedRequirement]:
         if requirement.startswith("-") or pin is None:
             raise DependencyLockError(f"{where}: {requirement!r} is not pinned with ==", hint)
         if not options:
-            raise DependencyLockError(f"{where}: {requirement!r} has no --hash (pip installs with --require-hashes)", hint)
+            raise DependencyLockError(
+                f"{where}: {requirement!r} has no --hash (pip installs with --require-hashes)", hint)
         bad = [option for option in options if not _HASH.match(option)]
         if bad:
             raise DependencyLockError(f"{where}: {bad[0]!r} is not a --hash=sha256:<hex> option", hint)

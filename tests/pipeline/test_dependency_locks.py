@@ -9,7 +9,9 @@ import pytest
 
 from pipeline.errors import DependencyLockError
 from pipeline.paths import PROJECT_ROOT
-from pipeline.project.locks import DEV_PLATFORM, LockTarget, lock_problem, lock_targets, merged_lock, parse_lock, render_lock
+from pipeline.project.locks import (
+    DEV_PLATFORM, LockTarget, lock_problem, lock_targets, merged_lock, parse_lock, render_lock,
+)
 from pipeline.project.manifest import load_yaml, parse_manifest
 from pipeline.project.services import Service
 from pipeline.stages.deploy import package

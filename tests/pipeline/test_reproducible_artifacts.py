@@ -1,4 +1,4 @@
-"""The same commit packaged in two checkouts at different paths and umasks gives the same bytes, fully listed in its SBOM."""
+"""The same commit packaged in two checkouts (other paths, other umasks) gives the same bytes and a full SBOM."""
 
 from __future__ import annotations
 
