@@ -113,3 +113,7 @@ class DriftDetected(PipelineError):
 
 class PreflightFailed(PipelineError):
     """The environment is not safe to deploy to: unreachable, unversioned state, or locking off."""
+
+
+class InvalidSetting(PipelineError):
+    """An environment variable the pipeline reads (DEPLOY_*) holds a value it cannot use."""

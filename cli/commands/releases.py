@@ -19,7 +19,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from pipeline.flows.orchestrate import environment_target
     from pipeline.state.ledger import Ledger
 
-    entries = Ledger(environment_target(args.env)).executions(args.service)
+    entries = Ledger(environment_target(args.env)).history(args.service)
     if args.json:
         print(json.dumps([asdict(entry) for entry in entries], indent=2))
     elif not entries:

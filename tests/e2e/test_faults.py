@@ -298,7 +298,8 @@ def test_a_deploy_that_cannot_get_the_lock_in_time_fails_naming_the_holder(
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert f"[{SERVICE}] waiting for the deploy lock held by {holder.describe()}" in refused.stdout
     assert f"error: {SERVICE}: {SERVICE} is being deployed by {holder.describe()}; gave up after 2s" in refused.stderr
-    assert f"delete s3://{local_target.environment.artifact_bucket}/{lock_key(SERVICE)}" in refused.stderr
+    assert f"release s3://{local_target.environment.artifact_bucket}/{lock_key(SERVICE)}" in refused.stderr
+    assert f"deploy.py unlock --service {SERVICE} --env local" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert s3.head_object(Bucket=local_target.environment.state_bucket, Key=STATE_KEY)["VersionId"] == state_before
     assert live_configuration(local_target) == live_before, "nothing was applied or published"
