@@ -12,12 +12,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline import emulator
-from pipeline.errors import IdentityError
+from pipeline.errors import EmulatorError, IdentityError
 from pipeline.project.environments import Environment
 from pipeline.project.naming import DEPLOYER_ROLE_PATH, deployer_role_name
 
 # Set by CI runners (CodeBuild, GitHub Actions) that already hold a role's credentials: profiles are ignored.
 AMBIENT_CREDENTIALS = "DEPLOY_AMBIENT_CREDENTIALS"
+# An endpoint that does not answer fails in seconds, not after botocore's 60 s connect timeout per retry.
+CONNECT_TIMEOUT_S = 5
 
 
 class Identity(enum.Enum):
@@ -27,11 +29,17 @@ class Identity(enum.Enum):
 
 @dataclass(frozen=True)
 class Target:
-    """An environment made reachable: its definition plus the emulator endpoint, if local."""
+    """An environment made reachable: its definition plus the emulator endpoint, if it has one.
+
+    At the embedded emulator the pipeline is its ops user, and deployer roles are assumed from
+    its developer user. At an external endpoint (environments.toml `endpoint`) it is the
+    environment's configured identity (fixed credentials or a profile) for both.
+    """
 
     environment: Environment
     endpoint: str | None = None
     emulator_started: bool = False
+    emulator_note: str = ""  # what the started emulator wants the user to know (a busy port)
     service: str | None = None  # the service whose deployer identity DEPLOYER stands for
     # Assumed deployer credentials, fetched once per Target (a deploy is far shorter than a session).
     _assumed: dict[str, emulator.Credentials] = field(default_factory=dict, repr=False, compare=False)
@@ -43,7 +51,15 @@ class Target:
     def _credentials(self, identity: Identity) -> emulator.Credentials:
         if self._assumes_deployer(identity):
             return self._deployer_credentials()
+        if self.environment.endpoint is not None:
+            return endpoint_credentials(self.environment)
         return emulator.ops_credentials()
+
+    def _assumer_credentials(self) -> emulator.Credentials:
+        """Who assumes deployer roles at an emulator: the developer user, or the endpoint's identity."""
+        if self.environment.endpoint is not None:
+            return endpoint_credentials(self.environment)
+        return emulator.developer_credentials()
 
     def _assumes_deployer(self, identity: Identity) -> bool:
         """DEPLOYER of a service is its deployer role. Without a service (environment-wide ledger
@@ -64,21 +80,16 @@ class Target:
             return cached
         region = self.environment.region
         if self.endpoint is not None:
-            developer = emulator.developer_credentials()
-            sts = boto3.client(
-                "sts", endpoint_url=self.endpoint, region_name=region,
-                aws_access_key_id=developer.access_key_id, aws_secret_access_key=developer.secret_access_key,
-            )
+            sts = _client("sts", self.endpoint, region, self._assumer_credentials())
         else:
             session = boto3.Session(profile_name=self._profile(Identity.DEPLOYER), region_name=region)
-            sts = session.client("sts")
+            sts = session.client("sts", config=_config())
         role = deployer_role_name(self.environment.name, self.service)
         try:
             caller = sts.get_caller_identity()
             if self.endpoint is None and f":assumed-role/{role}/" in caller["Arn"]:
                 # A build already running as this deployer role (CodeBuild's service role) uses it as is.
-                held = session.get_credentials().get_frozen_credentials()
-                return emulator.Credentials(held.access_key, held.secret_key, held.token)
+                return _frozen(session)
             partition = caller["Arn"].split(":")[1]
             role_arn = f"arn:{partition}:iam::{caller['Account']}:role{DEPLOYER_ROLE_PATH}{role}"
             issued = sts.assume_role(RoleArn=role_arn, RoleSessionName=f"deploy-{self.service}")["Credentials"]
@@ -121,21 +132,91 @@ class Target:
 
         if self._uses_profile(identity):
             session = boto3.Session(profile_name=self._profile(identity), region_name=self.environment.region)
-            return session.client(service)
-        credentials = self._credentials(identity)
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=self.environment.region,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-        )
+            return session.client(service, config=_config())  # type: ignore[call-overload]
+        return _client(service, self.endpoint, self.environment.region, self._credentials(identity))
+
+
+def _config() -> Any:
+    """Short connect timeouts and standard retries: an unreachable endpoint fails within seconds."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=CONNECT_TIMEOUT_S, retries={"mode": "standard"})
+
+
+def _client(service: str, endpoint: str | None, region: str, credentials: emulator.Credentials) -> Any:
+    import boto3
+
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        config=_config(),
+    )
+
+
+def _frozen(session: Any) -> emulator.Credentials:
+    """The credentials a boto3 session resolved. Raises IdentityError when it resolved none."""
+    found = session.get_credentials()
+    if found is None:
+        raise IdentityError(f"profile {session.profile_name!r} has no credentials",
+                            "configure it (aws configure --profile NAME) or name another one in environments.toml")
+    held = found.get_frozen_credentials()
+    return emulator.Credentials(held.access_key, held.secret_key, held.token)
+
+
+def endpoint_credentials(environment: Environment) -> emulator.Credentials:
+    """The identity an external endpoint is reached as: its fixed credentials, or its profile's.
+
+    Raises IdentityError when the profile does not exist or holds no credentials.
+    """
+    if environment.access_key_id and environment.secret_access_key:
+        return emulator.Credentials(environment.access_key_id, environment.secret_access_key)
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return _frozen(boto3.Session(profile_name=environment.profile, region_name=environment.region))
+    except BotoCoreError as err:
+        raise IdentityError(f"environment '{environment.name}': {err}",
+                            "name an existing profile in environments.toml, or fixed access_key_id/secret_access_key")
+
+
+def _require_answering(target: Target) -> None:
+    """An external endpoint must answer an AWS call (sts:GetCallerIdentity), whatever emulator it is.
+
+    Raises EmulatorError when nothing answers there, IdentityError when it refuses the identity.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    environment = target.environment
+    try:
+        target.client("sts", Identity.OPS).get_caller_identity()
+    except ClientError as err:
+        raise IdentityError(
+            f"{target.endpoint} refuses environment '{environment.name}''s identity: {err}",
+            "check access_key_id/secret_access_key or profile in environments.toml",
+        ) from None
+    except BotoCoreError as err:
+        raise EmulatorError(
+            f"nothing answers at {target.endpoint}, the endpoint of environment '{environment.name}': {err}",
+            "start the emulator there (this environment never starts one itself), or fix endpoint in environments.toml",
+        ) from None
 
 
 def connect(environment: Environment) -> Target:
-    """Make `environment` reachable, starting the local emulator when it is not running."""
+    """Make `environment` reachable: an external endpoint as it is, else start the local emulator if needed.
+
+    Raises EmulatorError when the emulator cannot be started or an external endpoint does not answer.
+    """
+    if environment.endpoint is not None:
+        target = Target(environment, endpoint=environment.endpoint.rstrip("/"))
+        _require_answering(target)
+        return target
     if not environment.emulator:
         return Target(environment)
     running, started = emulator.ensure_running()
-    return Target(environment, endpoint=running.endpoint, emulator_started=started)
+    return Target(environment, endpoint=running.endpoint, emulator_started=started,
+                  emulator_note=running.busy_port_note() if started else "")

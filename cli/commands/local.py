@@ -19,6 +19,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     if args.action == "start":
         running, started = emulator.ensure_running()
         print(f"emulator {'started' if started else 'already running'} at {running.endpoint} (pid {running.pid})")
+        if started and running.busy_port:
+            print(f"note: {running.busy_port_note()}")
     elif args.action == "stop":
         stopped = emulator.stop()
         print(f"emulator stopped (pid {stopped.pid})" if stopped else "no emulator was running")

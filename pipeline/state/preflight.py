@@ -39,10 +39,11 @@ def reach_state_bucket(target: Target) -> bool:
         return False
     except BotoCoreError as err:
         where = target.endpoint or f"AWS ({target.environment.region})"
+        start = ("start the emulator at that endpoint" if target.environment.endpoint else
+                 "start the emulator (`python deploy.py emulator start`)")
         raise PreflightFailed(
             f"{where} does not answer for environment '{target.environment.name}': {err}",
-            "start the emulator (`python deploy.py emulator start`), or check the network and credentials; "
-            "nothing was uploaded or applied",
+            f"{start}, or check the network and credentials; nothing was uploaded or applied",
         ) from None
     return True
 
@@ -102,6 +103,8 @@ def preflight(target: Target, toolchain: Toolchain, service: Service, note: Call
     """
     if target.emulator_started:
         note(f"started the local AWS emulator at {target.endpoint}")
+    if target.emulator_note:
+        note(target.emulator_note)
     if forget_reset_emulator(target, reach_state_bucket(target)):
         note("the local emulator was reset (it keeps everything in memory): bootstrapping again, "
              "and every service deploys as new")
