@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline import emulator
-from pipeline.errors import EmulatorError, IdentityError
+from pipeline.errors import BootstrapMissing, EmulatorError, IdentityError, PipelineError, PreflightFailed
 from pipeline.project.environments import Environment
 from pipeline.project.naming import DEPLOYER_ROLE_PATH, deployer_role_name
 
@@ -112,9 +112,13 @@ class Target:
 
     def process_env(self, identity: Identity) -> dict[str, str]:
         """Environment variables that point Terraform (or any AWS SDK) at this target."""
+        import boto3
+
         env = {"AWS_REGION": self.environment.region, "AWS_DEFAULT_REGION": self.environment.region}
         if self._uses_profile(identity):
             profile = self._profile(identity)
+            # Resolved here, so a missing profile or credentials fail now rather than in Terraform's retries.
+            _frozen(boto3.Session(profile_name=profile, region_name=self.environment.region))
             if profile:
                 env["AWS_PROFILE"] = profile
             return env
@@ -136,14 +140,16 @@ class Target:
         return _client(service, self.endpoint, self.environment.region, self._credentials(identity))
 
 
-def _config() -> Any:
+def _config(attempts: int = 3) -> Any:
     """Short connect timeouts and standard retries: an unreachable endpoint fails within seconds."""
     from botocore.config import Config
 
-    return Config(connect_timeout=CONNECT_TIMEOUT_S, retries={"mode": "standard"})
+    return Config(connect_timeout=CONNECT_TIMEOUT_S, retries={"mode": "standard", "total_max_attempts": attempts})
 
 
-def _client(service: str, endpoint: str | None, region: str, credentials: emulator.Credentials) -> Any:
+def _client(
+    service: str, endpoint: str | None, region: str, credentials: emulator.Credentials, attempts: int = 3
+) -> Any:
     import boto3
 
     return boto3.client(  # type: ignore[call-overload]
@@ -153,7 +159,7 @@ def _client(service: str, endpoint: str | None, region: str, credentials: emulat
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
-        config=_config(),
+        config=_config(attempts),
     )
 
 
@@ -161,8 +167,9 @@ def _frozen(session: Any) -> emulator.Credentials:
     """The credentials a boto3 session resolved. Raises IdentityError when it resolved none."""
     found = session.get_credentials()
     if found is None:
-        raise IdentityError(f"profile {session.profile_name!r} has no credentials",
-                            "configure it (aws configure --profile NAME) or name another one in environments.toml")
+        raise IdentityError(f"no AWS credentials: not in profile {session.profile_name!r}, the environment "
+                            "variables, nor an instance or container role",
+                            "sign in (aws sso login --profile NAME, aws configure) or export the role's credentials")
     held = found.get_frozen_credentials()
     return emulator.Credentials(held.access_key, held.secret_key, held.token)
 
@@ -193,7 +200,9 @@ def _require_answering(target: Target) -> None:
 
     environment = target.environment
     try:
-        target.client("sts", Identity.OPS).get_caller_identity()
+        # One attempt: a liveness check that retries would keep a dead endpoint's user waiting.
+        sts = _client("sts", target.endpoint, environment.region, endpoint_credentials(environment), attempts=1)
+        sts.get_caller_identity()
     except ClientError as err:
         raise IdentityError(
             f"{target.endpoint} refuses environment '{environment.name}''s identity: {err}",
@@ -220,3 +229,47 @@ def connect(environment: Environment) -> Target:
     running, started = emulator.ensure_running()
     return Target(environment, endpoint=running.endpoint, emulator_started=started,
                   emulator_note=running.busy_port_note() if started else "")
+
+
+_REFUSED_IDENTITY = {
+    "AccessDenied", "AccessDeniedException", "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",
+    "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidAccessKeyId", "AuthFailure",
+}
+
+
+def as_pipeline_error(err: BaseException) -> PipelineError | None:
+    """An AWS SDK failure that is a state of the environment, not a bug, as an error with a hint; else None.
+
+    No credentials or profile, an endpoint that does not answer, a bucket not bootstrapped yet, an
+    identity AWS refuses: each names what to do.
+    """
+    from botocore import exceptions as aws
+
+    if isinstance(err, aws.ProfileNotFound):
+        return IdentityError(f"AWS profile {err.kwargs.get('profile')!r} is not configured on this machine",
+                             "configure it (aws configure sso --profile NAME), or in CI set "
+                             f"{AMBIENT_CREDENTIALS}=1 with the role's credentials in the environment")
+    if isinstance(err, (aws.NoCredentialsError, aws.PartialCredentialsError, aws.CredentialRetrievalError,
+                        aws.TokenRetrievalError, aws.SSOError)):
+        return IdentityError(f"no usable AWS credentials: {err}",
+                             "sign in to the environment's profile (aws sso login --profile NAME) or export credentials")
+    if isinstance(err, (aws.EndpointConnectionError, aws.ConnectTimeoutError, aws.ReadTimeoutError,
+                        aws.ConnectionClosedError)):
+        return PreflightFailed(f"the environment does not answer: {err}",
+                               "check the network, or start the emulator (deploy.py emulator start) for local ones")
+    if isinstance(err, aws.ClientError):
+        error = err.response.get("Error", {})
+        code, message = error.get("Code", "?"), error.get("Message", "")
+        operation = getattr(err, "operation_name", "a call")
+        if code == "NoSuchBucket":
+            return BootstrapMissing(f"{operation}: bucket {error.get('BucketName', '')} does not exist: nothing was "
+                                    "bootstrapped or deployed in this environment yet",
+                                    "deploy a service first (local), or ops run make bootstrap ENV=<env>")
+        if code in _REFUSED_IDENTITY:
+            return IdentityError(f"AWS refused {operation}: {code}: {message}",
+                                 "a fresh environment has no roles yet: deploy a service first (local) or ops run "
+                                 "make iam-plan / make iam-apply ENV=<env>; otherwise check your credentials")
+        return PipelineError(f"AWS refused {operation}: {code}: {message}", "run again with --debug for the details")
+    if isinstance(err, aws.BotoCoreError):
+        return PipelineError(f"AWS SDK: {err}", "run again with --debug for the details")
+    return None

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import EXIT_FAILED, EXIT_OK, add_env, add_service
+from cli.common import EXIT_FAILED, EXIT_OK, add_env, add_service, port
 
 if TYPE_CHECKING:
     from cli.common import Subcommands
@@ -75,6 +75,6 @@ def register(commands: Subcommands) -> None:
     invoke.set_defaults(handler=cmd_invoke)
 
     serve = commands.add_parser("serve", help="local API gateway on 127.0.0.1 routing to every deployed service's API")
-    serve.add_argument("--port", type=int, help="port to listen on (default: DEPLOY_GATEWAY_PORT or 4580)")
+    serve.add_argument("--port", type=port, help="port to listen on (default: DEPLOY_GATEWAY_PORT or 4580)")
     add_env(serve, help="an emulator environment from environments.toml (default: local)")
     serve.set_defaults(handler=cmd_serve)

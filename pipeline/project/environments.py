@@ -8,7 +8,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import EnvironmentNotFound, ManifestError
+from pipeline.errors import EnvironmentNotFound, InvalidSetting, ManifestError
 from pipeline.paths import PROJECT_ROOT
 
 ENVIRONMENTS_FILE = PROJECT_ROOT / "environments.toml"
@@ -129,8 +129,12 @@ HOST = "127.0.0.1"
 
 
 def gateway_port() -> int:
-    """The gateway's port: DEPLOY_GATEWAY_PORT, else 4580."""
-    return int(os.environ.get("DEPLOY_GATEWAY_PORT", DEFAULT_GATEWAY_PORT))
+    """The gateway's port: DEPLOY_GATEWAY_PORT, else 4580. Raises InvalidSetting unless a port number."""
+    text = os.environ.get("DEPLOY_GATEWAY_PORT") or str(DEFAULT_GATEWAY_PORT)
+    if not text.isdigit() or int(text) > 65535:
+        raise InvalidSetting(f"DEPLOY_GATEWAY_PORT must be a port number (1-65535, or 0 for any free one), not {text!r}",
+                             f"unset it (default {DEFAULT_GATEWAY_PORT}) or set it like DEPLOY_GATEWAY_PORT=4581")
+    return int(text)
 
 
 def infra_variables(environment: Environment) -> dict[str, str]:

@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.aws import Identity, Target
-from pipeline.errors import PreflightFailed
+from pipeline.aws import Identity, Target, as_pipeline_error
+from pipeline.errors import IdentityError, PreflightFailed
 from pipeline.paths import local_dir
 from pipeline.project.services import Service
 from pipeline.state.bootstrap import bootstrap_state_file, ensure_buckets, ensure_roles
@@ -38,6 +38,8 @@ def reach_state_bucket(target: Target) -> bool:
     except ClientError:
         return False
     except BotoCoreError as err:
+        if isinstance(known := as_pipeline_error(err), IdentityError):  # no profile or credentials: not the network
+            raise known from None
         where = target.endpoint or f"AWS ({target.environment.region})"
         start = ("start the emulator at that endpoint" if target.environment.endpoint else
                  "start the emulator (`python deploy.py emulator start`)")

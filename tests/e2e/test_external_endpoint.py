@@ -30,12 +30,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def emulator_processes() -> set[int]:
-    found = set()
+def emulators_started_with(local: Path) -> list[int]:
+    """Emulator processes whose DEPLOY_LOCAL_DIR is `local`: what a run with that local dir started."""
+    marker = f"DEPLOY_LOCAL_DIR={local}".encode()
+    found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"pipeline.emulator.server" in (entry / "cmdline").read_bytes():
-                found.add(int(entry.name))
+            if entry.name.isdigit() and b"pipeline.emulator.server" in (entry / "cmdline").read_bytes() \
+                    and marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
         except OSError:
             continue
     return found
@@ -78,7 +81,6 @@ state_bucket = "outside-terraform-state"
 artifact_bucket = "outside-artifacts"
 """)
     local = tmp_path / "local"
-    before = emulator_processes()
 
     result = project.deploy_py("deploy", "--service", "location", "--env", "outside", env={
         "DEPLOY_ENVIRONMENTS_FILE": str(environments), "DEPLOY_LOCAL_DIR": str(local),
@@ -89,7 +91,7 @@ artifact_bucket = "outside-artifacts"
     assert "[location] test succeeded" in result.stdout, "the service's tests ignored the dead AWS_ENDPOINT_URL"
     assert "started the local AWS emulator" not in result.stdout
     assert not (local / "emulator").exists(), "no emulator of the pipeline's own was recorded"
-    assert emulator_processes() <= before, "no emulator process was started"
+    assert emulators_started_with(local) == [], "no emulator process was started"
     functions = boto3.client("lambda", endpoint_url=external, region_name="us-east-1",
                              aws_access_key_id="test", aws_secret_access_key="test")
     live = functions.get_alias(FunctionName="outside-location-get_location", Name="live")

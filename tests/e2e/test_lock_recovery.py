@@ -118,5 +118,6 @@ def test_unlock_releases_a_killed_deploys_lock_naming_the_holder_and_records_it(
 
 def test_unlock_of_an_unknown_service_names_the_known_ones(crashy: Project) -> None:
     refused = crashy.deploy_py("unlock", "--service", "nope")
-    assert refused.returncode == 1
-    assert "error: unknown service 'nope'" in refused.stderr and f"{SERVICE}" in refused.stderr
+    assert refused.returncode == 2
+    assert "argument --service: unknown service 'nope' (known services: " in refused.stderr
+    assert SERVICE in refused.stderr
