@@ -94,6 +94,8 @@ class Target:
             role_arn = f"arn:{partition}:iam::{caller['Account']}:role{DEPLOYER_ROLE_PATH}{role}"
             issued = sts.assume_role(RoleArn=role_arn, RoleSessionName=f"deploy-{self.service}")["Credentials"]
         except (BotoCoreError, ClientError) as err:
+            if isinstance(known := as_pipeline_error(err), IdentityError) and isinstance(err, BotoCoreError):
+                raise known from None  # no profile or credentials at all: signing in is the fix, not ops
             raise IdentityError(
                 f"cannot act as {self.service}'s deployer role {role} in '{self.environment.name}': {err}",
                 "ops must apply ops/iam (make iam-plan, then make iam-apply) and list you in deployer_principals",

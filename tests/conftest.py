@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +57,14 @@ def local_target(local_dir: Path) -> Iterator[Target]:
         yield target
     finally:
         emulator.stop()
+
+
+@pytest.fixture
+def signal_handlers_restored() -> Iterator[None]:
+    """For tests calling cli.main.main in-process: it routes SIGINT and SIGTERM through Terraform's stop handler."""
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from pipeline.paths import PROJECT_ROOT
 
 
@@ -50,3 +53,63 @@ def test_a_lock_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(value: 
     assert result.returncode == 2, result.stderr
     assert f"argument --lock-timeout: {value!r} is not a number of seconds" in result.stderr
     assert not any(tmp_path.iterdir()), "nothing may be started or written"
+
+
+ENVIRONMENT_STATES = """[local]
+emulator = true
+endpoint = "http://127.0.0.1:{closed_port}"
+access_key_id = "test"
+secret_access_key = "test"
+region = "us-east-1"
+state_bucket = "s"
+artifact_bucket = "a"
+
+[dev]
+emulator = false
+region = "eu-west-1"
+deployer_profile = "not-on-this-machine-deployer"
+ops_profile = "not-on-this-machine-ops"
+deployer_principals = ["arn:aws:iam::111111111111:role/ci"]
+state_bucket = "s2"
+artifact_bucket = "a2"
+"""
+COMMANDS_WITH_AN_ENVIRONMENT = [
+    ["deploy", "--service", "location"], ["deploy", "--changed"], ["changed"], ["history"],
+    ["rollback", "--service", "location"], ["stage", "deploy", "--service", "location"],
+    ["stage", "verify", "--service", "location"], ["invoke", "--service", "location", "--function", "get_location"],
+    ["drift", "--service", "location"], ["state", "push", "--service", "location"], ["unlock", "--service", "location"],
+    ["bootstrap"], ["pipelines", "apply"], ["iam", "plan"], ["iam", "apply"],
+]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("state", ["endpoint that does not answer", "profile not on this machine", "no credentials"])
+@pytest.mark.parametrize("args", COMMANDS_WITH_AN_ENVIRONMENT, ids=" ".join)
+def test_an_unusable_environment_is_exit_1_with_a_hint_for_every_command(
+    args: list[str], state: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    signal_handlers_restored: None,
+) -> None:
+    """Fails fast (one attempt at a closed port; profiles resolved before Terraform starts) and starts nothing."""
+    environments = tmp_path / "environments.toml"
+    environments.write_text(ENVIRONMENT_STATES.format(closed_port=closed_port()))
+    monkeypatch.setenv("DEPLOY_ENVIRONMENTS_FILE", str(environments))
+    monkeypatch.setenv("DEPLOY_LOCAL_DIR", str(tmp_path / "local"))
+    if state == "no credentials":
+        monkeypatch.setenv("DEPLOY_AMBIENT_CREDENTIALS", "1")  # as CI runs: the environment's own, here none
+    env = ["--env", "local"] if state == "endpoint that does not answer" else ["--env", "dev"]
+
+    code = main([*args, *env])
+
+    printed = capsys.readouterr()
+    assert code == 1, printed.out + printed.err
+    assert "hint: " in printed.err and "Traceback" not in printed.err + printed.out
+    expected = {"endpoint that does not answer": r"nothing answers at http://127\.0\.0\.1:\d+, the endpoint of",
+                "profile not on this machine": r"AWS profile 'not-on-this-machine-(ops|deployer)' is not configured",
+                "no credentials": r"no (usable )?AWS credentials"}[state]
+    assert re.search(expected, printed.err), printed.err
+    assert not (tmp_path / "local" / "emulator").exists(), "no emulator was started"

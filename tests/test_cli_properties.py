@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,20 +135,19 @@ deployer_principals = ["arn:aws:iam::111111111111:role/ci"]
 state_bucket = "properties-dev-state"
 artifact_bucket = "properties-dev-artifacts"
 """)
-    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DEPLOY_ENVIRONMENTS_FILE", str(environments))
         patch.setenv("DEPLOY_LOCAL_DIR", str(folder / "local"))
         patch.chdir(folder)  # relative paths (--out, --event) land here
         yield folder
-    for number, handler in handlers.items():  # main() routes them through Terraform's stop handler
-        signal.signal(number, handler)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(argv=ARGUMENTS)
-def test_any_arguments_end_in_0_1_or_2_without_a_traceback(unreachable_environments: Path, argv: list[str]) -> None:
+def test_any_arguments_end_in_0_1_or_2_without_a_traceback(
+    unreachable_environments: Path, signal_handlers_restored: None, argv: list[str]
+) -> None:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
