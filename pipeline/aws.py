@@ -12,7 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline import emulator
-from pipeline.errors import BootstrapMissing, EmulatorError, IdentityError, PipelineError, PreflightFailed
+from pipeline.errors import (
+    BootstrapMissing,
+    EmulatorError,
+    IdentityError,
+    PipelineError,
+    PreflightFailed,
+)
 from pipeline.project.environments import Environment
 from pipeline.project.naming import DEPLOYER_ROLE_PATH, deployer_role_name
 

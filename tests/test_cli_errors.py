@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from cli.main import main
 from pipeline.paths import PROJECT_ROOT
+from tests.conftest import write_unreachable_environments
 
 
 @pytest.mark.parametrize(
@@ -55,24 +55,6 @@ def test_a_lock_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(value: 
     assert not any(tmp_path.iterdir()), "nothing may be started or written"
 
 
-ENVIRONMENT_STATES = """[local]
-emulator = true
-endpoint = "http://127.0.0.1:{closed_port}"
-access_key_id = "test"
-secret_access_key = "test"
-region = "us-east-1"
-state_bucket = "s"
-artifact_bucket = "a"
-
-[dev]
-emulator = false
-region = "eu-west-1"
-deployer_profile = "not-on-this-machine-deployer"
-ops_profile = "not-on-this-machine-ops"
-deployer_principals = ["arn:aws:iam::111111111111:role/ci"]
-state_bucket = "s2"
-artifact_bucket = "a2"
-"""
 COMMANDS_WITH_AN_ENVIRONMENT = [
     ["deploy", "--service", "location"], ["deploy", "--changed"], ["changed"], ["history"],
     ["rollback", "--service", "location"], ["stage", "deploy", "--service", "location"],
@@ -82,12 +64,6 @@ COMMANDS_WITH_AN_ENVIRONMENT = [
 ]
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("state", ["endpoint that does not answer", "profile not on this machine", "no credentials"])
 @pytest.mark.parametrize("args", COMMANDS_WITH_AN_ENVIRONMENT, ids=" ".join)
 def test_an_unusable_environment_is_exit_1_with_a_hint_for_every_command(
@@ -95,8 +71,7 @@ def test_an_unusable_environment_is_exit_1_with_a_hint_for_every_command(
     signal_handlers_restored: None,
 ) -> None:
     """Fails fast (one attempt at a closed port; profiles resolved before Terraform starts) and starts nothing."""
-    environments = tmp_path / "environments.toml"
-    environments.write_text(ENVIRONMENT_STATES.format(closed_port=closed_port()))
+    environments = write_unreachable_environments(tmp_path / "environments.toml")
     monkeypatch.setenv("DEPLOY_ENVIRONMENTS_FILE", str(environments))
     monkeypatch.setenv("DEPLOY_LOCAL_DIR", str(tmp_path / "local"))
     if state == "no credentials":

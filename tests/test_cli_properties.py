@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from hypothesis import strategies as st
 
 from cli.main import main
 from pipeline.project.services import service_names
+from tests.conftest import write_unreachable_environments
 
 SERVICES = service_names()
 SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
@@ -107,34 +107,10 @@ ARGUMENTS = st.one_of(
 ).flatmap(lambda argv: st.sampled_from([argv, ["--debug", *argv]]))
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def unreachable_environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("cli-properties")
-    environments = folder / "environments.toml"
-    environments.write_text(f"""[local]
-emulator = true
-endpoint = "http://127.0.0.1:{_closed_port()}"
-access_key_id = "test"
-secret_access_key = "test"
-region = "us-east-1"
-state_bucket = "properties-state"
-artifact_bucket = "properties-artifacts"
-
-[dev]
-emulator = false
-region = "eu-west-1"
-deployer_profile = "not-on-this-machine-deployer"
-ops_profile = "not-on-this-machine-ops"
-deployer_principals = ["arn:aws:iam::111111111111:role/ci"]
-state_bucket = "properties-dev-state"
-artifact_bucket = "properties-dev-artifacts"
-""")
+    environments = write_unreachable_environments(folder / "environments.toml")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DEPLOY_ENVIRONMENTS_FILE", str(environments))
         patch.setenv("DEPLOY_LOCAL_DIR", str(folder / "local"))

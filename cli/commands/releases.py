@@ -8,7 +8,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import EXIT_OK, add_env, add_service, environment_name, execution_id, service_name
+from cli.common import (
+    EXIT_OK,
+    add_env,
+    add_service,
+    environment_name,
+    execution_id,
+    service_name,
+)
 from cli.render import history_row, live_versions
 
 if TYPE_CHECKING:

@@ -19,15 +19,10 @@ import boto3
 import pytest
 
 from pipeline.paths import PROJECT_ROOT
+from tests.conftest import endpoint_table, unused_port
 from tests.e2e.conftest import Project, copy_project
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def emulators_started_with(local: Path) -> list[int]:
@@ -47,7 +42,7 @@ def emulators_started_with(local: Path) -> list[int]:
 @pytest.fixture(scope="module")
 def external(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The project's moto server on a port of its own, started outside the orchestrator."""
-    port = free_port()
+    port = unused_port()
     log = tmp_path_factory.mktemp("external") / "server.log"
     with open(log, "wb") as output:
         server = subprocess.Popen([sys.executable, "-m", "pipeline.emulator.server", "--port", str(port)],
@@ -71,20 +66,12 @@ def test_location_deploys_to_an_external_endpoint_without_starting_an_emulator(
 ) -> None:
     project: Project = copy_project(tmp_path / "repo")
     environments = tmp_path / "environments.toml"
-    environments.write_text(f"""[outside]
-emulator = true
-endpoint = "{external}"
-access_key_id = "test"
-secret_access_key = "test"
-region = "us-east-1"
-state_bucket = "outside-terraform-state"
-artifact_bucket = "outside-artifacts"
-""")
+    environments.write_text(endpoint_table("outside", external))
     local = tmp_path / "local"
 
     result = project.deploy_py("deploy", "--service", "location", "--env", "outside", env={
         "DEPLOY_ENVIRONMENTS_FILE": str(environments), "DEPLOY_LOCAL_DIR": str(local),
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",  # the caller's shell: dead, and never followed
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{unused_port()}",  # the caller's shell: dead, and never followed
     })
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from pipeline import emulator
 from pipeline.aws import Identity, Target, connect
 from pipeline.errors import EmulatorError, IdentityError, ManifestError
 from pipeline.project.environments import Environment, load_environments
+from tests.conftest import unused_port
 
 BASE = 'region = "us-east-1"\nstate_bucket = "s"\nartifact_bucket = "a"\n'
 
@@ -20,12 +20,6 @@ def read(tmp_path: Path, table: str) -> Environment:
     path = tmp_path / "environments.toml"
     path.write_text(f"[outside]\n{BASE}{table}")
     return load_environments(path)["outside"]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_an_endpoint_with_fixed_credentials_is_read(tmp_path: Path) -> None:
@@ -52,7 +46,7 @@ def test_a_bad_endpoint_table_is_refused_naming_the_field(tmp_path: Path, table:
 
 
 def test_an_endpoint_where_nothing_answers_fails_fast_and_starts_nothing(tmp_path: Path) -> None:
-    environment = read(tmp_path, f'emulator = true\nendpoint = "http://127.0.0.1:{closed_port()}"\n'
+    environment = read(tmp_path, f'emulator = true\nendpoint = "http://127.0.0.1:{unused_port()}"\n'
                                  'access_key_id = "t"\nsecret_access_key = "t"\n')
     running_before = emulator.current()
     with pytest.raises(EmulatorError, match="nothing answers at http://127.0.0.1:.*the endpoint of environment 'outside'"):

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from pipeline.project.services import load_service
 from pipeline.stages.deploy import run_tests
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import unused_port
 
 
 def test_a_services_tests_ignore_the_callers_endpoint_profile_and_config(
@@ -24,7 +18,7 @@ def test_a_services_tests_ignore_the_callers_endpoint_profile_and_config(
     a config file whose default profile names a missing credential process."""
     config = tmp_path / "config"
     config.write_text("[default]\ncredential_process = /nonexistent/credential-helper\n")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{unused_port()}")
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(config))
