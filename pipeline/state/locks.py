@@ -107,7 +107,10 @@ def read_lock(s3: Any, bucket: str, service: str) -> HeldLock | None:
         response = s3.get_object(Bucket=bucket, Key=lock_key(service))
     except s3.exceptions.NoSuchKey:
         return None
-    holder = LockHolder(**json.loads(response["Body"].read()))
+    try:
+        holder = LockHolder(**json.loads(response["Body"].read()))
+    except (ValueError, TypeError):  # written by hand or by a foreign tool: still stale-able and unlockable
+        holder = LockHolder("an unreadable lock object", 0.0, "unknown")
     date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
     now = email.utils.parsedate_to_datetime(date).timestamp() if date else time.time()
     return HeldLock(holder, response["ETag"], max(0.0, now - response["LastModified"].timestamp()))

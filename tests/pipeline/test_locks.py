@@ -175,3 +175,12 @@ def test_a_heartbeat_setting_that_is_not_a_positive_number_is_refused(value: str
     monkeypatch.setenv(HEARTBEAT_VARIABLE, value)
     with pytest.raises(InvalidSetting, match=f"{HEARTBEAT_VARIABLE} must be a positive number of seconds, not '{value}'"):
         heartbeat_seconds()
+
+
+def test_an_unreadable_lock_is_named_as_such_and_can_be_released(bucket_target: Target) -> None:
+    s3 = bucket_target.client("s3", Identity.OPS)
+    s3.put_object(Bucket=bucket_target.environment.artifact_bucket, Key=lock_key("mu"), Body=b"not json")
+    held = _held(bucket_target, "mu")
+    assert held is not None and held.holder.who == "an unreadable lock object"
+    released = force_unlock(bucket_target, "mu")
+    assert released is not None and _held(bucket_target, "mu") is None
