@@ -50,6 +50,10 @@ promote: $(VENV)/.installed ## Deploy what last passed in FROM to TO, unchanged:
 rollback: $(VENV)/.installed ## Move live back to an earlier recorded version: make rollback SERVICE=location ENV=prod [TO=execution]
 	$(PY) deploy.py rollback --service "$(SERVICE)" --env $(ENV) $(if $(TO),--to "$(TO)")
 
+.PHONY: unlock
+unlock: $(VENV)/.installed ## Force-release a deploy lock a crashed deploy left (names the holder; recorded): make unlock SERVICE=location [ENV=local]
+	$(PY) deploy.py unlock --service "$(SERVICE)" --env $(ENV)
+
 .PHONY: bootstrap
 bootstrap: $(VENV)/.installed ## Ops: create the environment's state and artifact buckets (ops/bootstrap) [ENV=local]
 	$(PY) deploy.py bootstrap --env $(ENV)

@@ -117,3 +117,7 @@ class PreflightFailed(PipelineError):
 
 class DependencyLockError(PipelineError):
     """A requirements file that is not a complete, hashed lock, or a lock its `.in` list has moved past."""
+
+
+class InvalidSetting(PipelineError):
+    """An environment variable the pipeline reads (DEPLOY_*) holds a value it cannot use."""

@@ -63,7 +63,7 @@ def create_service(name: str, description: str, environment: str = "local",
     """
     from pipeline.terraform.toolchain import ensure_toolchain, lock_root
 
-    if not _SERVICE_NAME.match(name):
+    if not _SERVICE_NAME.fullmatch(name):  # not .match: its `$` accepts a trailing newline
         raise ScaffoldError(f"'{name}' is not a valid service name",
                             "use lower case letters, digits and hyphens, starting with a letter (max 31)")
     folder = services_dir / name

@@ -63,14 +63,25 @@ class DeployOutcome:
         return self.uploaded or self.code_changed or (self.infra is not None and self.infra.changed)
 
 
+def _test_environment(service: Service) -> dict[str, str]:
+    """The caller's environment without any AWS setting: unit tests must never follow a developer's
+    endpoint, profile or credentials to a real or emulated AWS (they set their own fake ones)."""
+    env = {name: value for name, value in os.environ.items() if not name.upper().startswith("AWS_")}
+    env.update(
+        PYTHONPATH=os.pathsep.join(map(str, [service.source_dir, *service.lib_dirs])),
+        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
 def run_tests(service: Service) -> str:
-    """Run the service's own tests with only its own source on the path.
+    """Run the service's own tests with only its own source on the path and no AWS settings of the caller's.
 
     Returns pytest's summary line. Raises StageFailed with the failing output.
     """
     if not service.tests_dir.is_dir():
         raise StageFailed(f"test: {service.name} has no tests/ folder", "add tests under services/<name>/tests")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [service.source_dir, *service.lib_dirs]))}
+    env = _test_environment(service)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(service.tests_dir)]
     result = subprocess.run(command, cwd=service.folder, env=env, capture_output=True, text=True)
     lines = result.stdout.strip().splitlines()

@@ -69,12 +69,15 @@ def apply_bootstrap(target: Target, toolchain: Toolchain) -> None:
 def iam_variables(target: Target) -> dict[str, Any]:
     """Inputs of ops/iam in this environment.
 
-    Deployers trust the emulator's developer user locally and environments.toml's
-    deployer_principals elsewhere; every service's manifest goes in as validated. Raises
-    BootstrapMissing when an AWS environment lists none, ManifestError for an invalid manifest.
+    Deployers trust the embedded emulator's developer user, an external endpoint's configured
+    identity (the pipeline assumes them as it), and environments.toml's deployer_principals in AWS;
+    every service's manifest goes in as validated. Raises BootstrapMissing when an AWS environment
+    lists none, ManifestError for an invalid manifest.
     """
     environment = target.environment
-    if environment.emulator:
+    if environment.endpoint is not None:
+        principals = [target.client("sts", Identity.OPS).get_caller_identity()["Arn"]]
+    elif environment.emulator:
         developer = target.client("iam", Identity.OPS).get_user(UserName=emulator.DEVELOPER_USER)
         principals = [developer["User"]["Arn"]]
     else:

@@ -66,8 +66,8 @@ def test_deploying_again_changes_nothing_and_says_so(first_deploy: str, project:
 def test_an_unknown_service_lists_the_known_ones(project: Project) -> None:
     result = project.deploy_py("deploy", "--service", "nope")
 
-    assert result.returncode == 1
-    assert "unknown service 'nope'" in result.stderr
+    assert result.returncode == 2, "a usage error, refused before anything runs"
+    assert "argument --service: unknown service 'nope'" in result.stderr
     assert "known services: " in result.stderr and "location" in result.stderr
 
 
