@@ -73,6 +73,10 @@ test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite 
 lock: $(VENV)/.installed ## Regenerate every root's .terraform.lock.hcl from toolchain.toml's pins
 	$(PY) deploy.py toolchain lock
 
+.PHONY: module-docs
+module-docs: $(VENV)/.installed ## Regenerate the input and output tables of every module README from its variables.tf and outputs.tf
+	$(PY) deploy.py modules docs
+
 .PHONY: emulator-stop
 emulator-stop: $(VENV)/.installed ## Stop the local AWS emulator (its state is in memory and is lost)
 	$(PY) deploy.py emulator stop
