@@ -18,7 +18,7 @@ import pytest
 from pipeline.aws import Identity, Target
 from pipeline.errors import TerraformError
 from pipeline.paths import PROJECT_ROOT
-from pipeline.terraform.module_docs import module_folders, readme_tables, render_tables
+from pipeline.terraform.module_docs import module_folders, readme_tables, render_tables, update_readme
 from pipeline.terraform.roots import all_roots, root_id, terraform_for
 from pipeline.terraform.runner import Terraform
 from pipeline.terraform.toolchain import Toolchain, ensure_toolchain
@@ -51,6 +51,20 @@ def test_a_variable_the_readme_does_not_know_is_noticed(tmp_path: Path) -> None:
     rendered = render_tables(module)
     assert documented != rendered
     assert "| `stream_enabled` | Whether to stream changes. | `bool` | required |" in rendered
+
+
+def test_regenerating_replaces_only_the_tables_and_then_changes_nothing(tmp_path: Path) -> None:
+    module = tmp_path / "copy"
+    shutil.copytree(PROJECT_ROOT / "modules" / "table", module, ignore=shutil.ignore_patterns("examples"))
+    readme = module / "README.md"
+    by_hand = readme.read_text().split("<!--")[0]
+    (module / "outputs.tf").write_text('output "table_name" {\n  description = "Its name."\n  value = "t"\n}\n')
+
+    assert update_readme(module) is True
+    assert readme.read_text().startswith(by_hand)
+    assert readme_tables(readme.read_text()) == render_tables(module)
+    assert "| `table_arn` |" not in readme.read_text()
+    assert update_readme(module) is False
 
 
 @pytest.mark.parametrize("module", MODULES, ids=ids(MODULES))

@@ -91,10 +91,7 @@ variable "log_retention_days" {
   description = "How long the functions' CloudWatch logs are kept, in days."
   type        = number
   default     = 30
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
-  }
+  # modules/function checks it is a retention CloudWatch Logs offers.
 }
 
 variable "alarm_actions" {
