@@ -82,6 +82,10 @@ lock: $(VENV)/.installed ## Regenerate every root's .terraform.lock.hcl from too
 lock-deps: $(VENV)/.installed ## Regenerate every requirements lock (requirements/, libs/, services/) from its .in list, hashed
 	$(PY) deploy.py deps lock
 
+.PHONY: module-docs
+module-docs: $(VENV)/.installed ## Regenerate the input and output tables of every module README from its variables.tf and outputs.tf
+	$(PY) deploy.py modules docs
+
 .PHONY: emulator-stop
 emulator-stop: $(VENV)/.installed ## Stop the local AWS emulator (its state is in memory and is lost)
 	$(PY) deploy.py emulator stop
