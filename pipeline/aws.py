@@ -9,12 +9,29 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Literal, overload
 
 from pipeline import emulator
 from pipeline.errors import IdentityError
 from pipeline.project.environments import Environment
 from pipeline.project.naming import DEPLOYER_ROLE_PATH, deployer_role_name
+
+if TYPE_CHECKING:  # boto3-stubs: types only, the stages load boto3 lazily
+    from botocore.client import BaseClient
+    from mypy_boto3_apigatewayv2 import ApiGatewayV2Client
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_codepipeline import CodePipelineClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sts import STSClient
+
+# The AWS services the pipeline calls; each has its boto3-stubs package in requirements/dev.txt.
+ServiceName = Literal[
+    "apigatewayv2", "cloudwatch", "codepipeline", "dynamodb", "iam", "lambda", "logs", "s3", "sts"
+]
 
 # Set by CI runners (CodeBuild, GitHub Actions) that already hold a role's credentials: profiles are ignored.
 AMBIENT_CREDENTIALS = "DEPLOY_AMBIENT_CREDENTIALS"
@@ -77,8 +94,10 @@ class Target:
             caller = sts.get_caller_identity()
             if self.endpoint is None and f":assumed-role/{role}/" in caller["Arn"]:
                 # A build already running as this deployer role (CodeBuild's service role) uses it as is.
-                held = session.get_credentials().get_frozen_credentials()
-                return emulator.Credentials(held.access_key, held.secret_key, held.token)
+                held = session.get_credentials()
+                frozen = held.get_frozen_credentials() if held is not None else None
+                if frozen is not None and frozen.access_key and frozen.secret_key:
+                    return emulator.Credentials(frozen.access_key, frozen.secret_key, frozen.token)
             partition = caller["Arn"].split(":")[1]
             role_arn = f"arn:{partition}:iam::{caller['Account']}:role{DEPLOYER_ROLE_PATH}{role}"
             issued = sts.assume_role(RoleArn=role_arn, RoleSessionName=f"deploy-{self.service}")["Credentials"]
@@ -115,8 +134,27 @@ class Target:
             env["AWS_ENDPOINT_URL"] = self.endpoint
         return env
 
-    def client(self, service: str, identity: Identity) -> Any:
-        """A boto3 client for `service` as `identity`."""
+    @overload
+    def client(self, service: Literal["apigatewayv2"], identity: Identity) -> ApiGatewayV2Client: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"], identity: Identity) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["codepipeline"], identity: Identity) -> CodePipelineClient: ...
+    @overload
+    def client(self, service: Literal["dynamodb"], identity: Identity) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["iam"], identity: Identity) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["lambda"], identity: Identity) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["logs"], identity: Identity) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["s3"], identity: Identity) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sts"], identity: Identity) -> STSClient: ...
+
+    def client(self, service: ServiceName, identity: Identity) -> BaseClient:
+        """A boto3 client for `service` as `identity`, typed by boto3-stubs."""
         import boto3
 
         if self._uses_profile(identity):

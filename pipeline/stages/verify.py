@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipeline.aws import Identity, Target
 from pipeline.errors import InvocationError, StageFailed
@@ -10,6 +10,9 @@ from pipeline.project.naming import function_name
 from pipeline.project.services import Service
 from pipeline.stages.deploy import ALIAS
 from pipeline.stages.invoke import read_event
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 
 def live_versions(target: Target, service: Service) -> dict[str, str]:
@@ -27,7 +30,7 @@ def live_versions(target: Target, service: Service) -> dict[str, str]:
     return versions
 
 
-def _roll_back(client: Any, target: Target, service: Service, previous: dict[str, str]) -> str:
+def _roll_back(client: LambdaClient, target: Target, service: Service, previous: dict[str, str]) -> str:
     moved = []
     for function, version in sorted(previous.items()):
         name = function_name(target.environment.name, service.name, function)

@@ -15,10 +15,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipeline.aws import Identity, Target
 from pipeline.errors import DeployLocked
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+    from mypy_boto3_s3 import S3Client
 
 PREFIX = "locks"
 POLL_SECONDS = 1.0
@@ -40,12 +44,12 @@ def lock_key(service: str) -> str:
     return f"{PREFIX}/{service}.json"
 
 
-def _is_taken(err: Any) -> bool:
+def _is_taken(err: ClientError) -> bool:
     status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict") or status in (409, 412)
 
 
-def _holder(s3: Any, bucket: str, service: str) -> LockHolder | None:
+def _holder(s3: S3Client, bucket: str, service: str) -> LockHolder | None:
     try:
         body = s3.get_object(Bucket=bucket, Key=lock_key(service))["Body"].read()
     except s3.exceptions.NoSuchKey:
