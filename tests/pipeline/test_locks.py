@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from dataclasses import replace
 
 import pytest
 
@@ -13,13 +11,7 @@ from pipeline.aws import Identity, Target
 from pipeline.errors import DeployLocked
 from pipeline.state.locks import LockHolder, lock_key, service_lock
 
-
-@pytest.fixture(scope="module")
-def bucket_target(local_target: Target) -> Target:
-    """The local target with an artifact bucket of its own, so no deploy state is touched."""
-    bucket = f"test-locks-{uuid.uuid4().hex[:8]}"
-    local_target.client("s3", Identity.OPS).create_bucket(Bucket=bucket)
-    return replace(local_target, environment=replace(local_target.environment, artifact_bucket=bucket))
+pytestmark = pytest.mark.emulator
 
 
 def test_a_second_holder_waits_names_the_first_and_times_out(bucket_target: Target) -> None:
