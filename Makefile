@@ -66,8 +66,12 @@ iam-apply: $(VENV)/.installed ## Ops: apply exactly the reviewed iam-plan (refus
 	$(PY) deploy.py iam apply --env $(ENV)
 
 .PHONY: test
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite (starts its own emulator)
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite (starts its own emulator); e2e last
 	$(PY) -m pytest
+
+.PHONY: test-fast
+test-fast: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test but the e2e ones (no Terraform applies): unit + emulator tests
+	$(PY) -m pytest -m "not e2e"
 
 .PHONY: lock
 lock: $(VENV)/.installed ## Regenerate every root's .terraform.lock.hcl from toolchain.toml's pins

@@ -2,7 +2,8 @@
 
 Every CLI run goes through `Project.start` and `finish`, which keep its output and the AWS
 secrets its child processes were handed (Terraform gets the assumed deployer role's session that
-way; nothing else keeps it), so tests/e2e/test_acceptance.py can search for them after the rest.
+way; nothing else keeps it), so tests/e2e/test_acceptance.py can search for them after the rest
+(tests/conftest.py runs it last).
 """
 
 from __future__ import annotations
@@ -150,11 +151,6 @@ def add_echo_service(project: Project) -> None:
     )
     # Every service root is the same thin call of modules/service, driven by its manifest.
     shutil.copytree(project.root / "services" / "location" / "infra", folder / "infra", dirs_exist_ok=True)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """test_acceptance.py judges what every other test left behind, so it runs after all of them."""
-    items.sort(key=lambda item: item.path.name == "test_acceptance.py")
 
 
 @pytest.fixture(scope="session")

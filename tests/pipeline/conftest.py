@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import emulator
 from pipeline.aws import Identity, Target
+from pipeline.project.environments import ENVIRONMENTS_FILE_VARIABLE
+from pipeline.project.naming import DEPLOYER_ROLE_PATH, deployer_role_name
 
 SMOKE_MANIFEST = """name: {name}
 description: A service of a test's own.
@@ -59,3 +62,30 @@ def create_live_function(target: Target, name: str, code: bytes, handler: str) -
                               Code={"ZipFile": code}, Timeout=5)
     version = functions.publish_version(FunctionName=name)["Version"]
     functions.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+
+
+@pytest.fixture
+def deployer_environment(local_target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An emulator environment of this test's own, with buckets and location's deployer role made by hand.
+
+    The role may use the artifact bucket only; no Terraform runs, and the suite's `local` is untouched.
+    """
+    name = f"own{uuid.uuid4().hex[:6]}"
+    environments = tmp_path / "environments.toml"
+    environments.write_text(f'[{name}]\nemulator = true\nregion = "us-east-1"\n'
+                            f'state_bucket = "{name}-state"\nartifact_bucket = "{name}-artifacts"\n')
+    monkeypatch.setenv(ENVIRONMENTS_FILE_VARIABLE, str(environments))
+    local_target.client("s3", Identity.OPS).create_bucket(Bucket=f"{name}-artifacts")
+    iam = local_target.client("iam", Identity.OPS)
+    developer = iam.get_user(UserName=emulator.DEVELOPER_USER)["User"]["Arn"]
+    role = deployer_role_name(name, "location")
+    iam.create_role(RoleName=role, Path=DEPLOYER_ROLE_PATH, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": developer}, "Action": "sts:AssumeRole"}],
+    }))
+    iam.put_role_policy(RoleName=role, PolicyName="artifacts", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                       "Resource": [f"arn:aws:s3:::{name}-artifacts", f"arn:aws:s3:::{name}-artifacts/*"]}],
+    }))
+    return name
