@@ -8,6 +8,7 @@ way; nothing else keeps it), so tests/e2e/test_acceptance.py can search for them
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -22,6 +23,7 @@ import pytest
 
 from pipeline.aws import Target
 from pipeline.paths import PROJECT_ROOT
+from pipeline.state.ledger import LedgerEntry
 
 _NOT_COPIED = shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache")
 _SECRET_VARIABLES = (b"AWS_SECRET_ACCESS_KEY", b"AWS_SESSION_TOKEN")
@@ -106,6 +108,18 @@ def finish(*processes: subprocess.Popen[str], timeout_s: float | None = None) ->
         HANDLED.transcripts.append(stdout + stderr)
         results.append(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr))
     return results
+
+
+def executions_by_service(result: subprocess.CompletedProcess[str]) -> dict[str, LedgerEntry | None]:
+    """`deploy --json`'s executions by service; None for a pipeline that stopped before recording one."""
+    return {item["service"]: LedgerEntry.from_json(item["execution"]) if item["execution"] else None
+            for item in json.loads(result.stdout)}
+
+
+def stage_detail(entry: LedgerEntry | None, name: str) -> str:
+    """The detail line a stage of an execution recorded (what progress printed after it)."""
+    assert entry is not None, "the pipeline recorded no execution"
+    return next(record.detail for record in entry.stages if record.name == name)
 
 
 def copy_project(destination: Path) -> Project:
