@@ -24,6 +24,7 @@ import pytest
 from pipeline.aws import Target
 from pipeline.paths import PROJECT_ROOT
 from pipeline.state.ledger import LedgerEntry
+from tests.pipeline.conftest import write_service
 
 _NOT_COPIED = shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache")
 _SECRET_VARIABLES = (b"AWS_SECRET_ACCESS_KEY", b"AWS_SESSION_TOKEN")
@@ -138,31 +139,12 @@ def commit_all(project: Project, message: str) -> str:
     return git(project, "rev-parse", "HEAD")
 
 
-ECHO_MANIFEST = """name: echo
-description: Answers with the event it was sent.
-runtime: python3.11
-smoke:
-  function: echo
-  event: tests/smoke.json
-functions:
-  echo:
-    handler: echo.handler.handler
-"""
 ECHO_HANDLER = "def handler(event, context):\n    return {{'echo': event, 'version': {version}}}\n"
 
 
 def add_echo_service(project: Project) -> None:
     """`echo`: one function, no API or table, with a smoke event: the cheapest service to deploy."""
-    folder = project.root / "services" / "echo"
-    (folder / "src" / "echo").mkdir(parents=True)
-    (folder / "tests").mkdir()
-    (folder / "service.yaml").write_text(ECHO_MANIFEST)
-    (folder / "src" / "echo" / "__init__.py").write_text("")
-    (folder / "src" / "echo" / "handler.py").write_text(ECHO_HANDLER.format(version=1))
-    (folder / "tests" / "smoke.json").write_text('{"ping": "pong"}\n')
-    (folder / "tests" / "test_handler.py").write_text(
-        "from echo.handler import handler\n\n\ndef test_echoes():\n    assert handler({'a': 1}, None)['echo'] == {'a': 1}\n"
-    )
+    folder = write_service(project.root / "services", "echo", ECHO_HANDLER.format(version=1))
     # Every service root is the same thin call of modules/service, driven by its manifest.
     shutil.copytree(project.root / "services" / "location" / "infra", folder / "infra", dirs_exist_ok=True)
 

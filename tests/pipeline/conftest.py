@@ -14,8 +14,8 @@ from pipeline.aws import Identity, Target
 from pipeline.project.environments import ENVIRONMENTS_FILE_VARIABLE
 from pipeline.project.naming import DEPLOYER_ROLE_PATH, deployer_role_name
 
-SMOKE_MANIFEST = """name: {name}
-description: A service of a test's own.
+MANIFEST = """name: {name}
+description: Answers with the event it was sent.
 runtime: python3.11
 smoke:
   function: echo
@@ -24,20 +24,20 @@ functions:
   echo:
     handler: {name}.handler.handler
 """
-ECHO_HANDLER = "def handler(event, context):\n    return {'echo': event}\n"
+HANDLER = "def handler(event, context):\n    return {'echo': event}\n"
 
 
-def write_service(services_dir: Path, name: str, handler: str = ECHO_HANDLER, manifest: str = SMOKE_MANIFEST) -> Path:
+def write_service(services_dir: Path, name: str, handler: str = HANDLER) -> Path:
     """services/<name>: one function `echo` in <name>/handler.py, a smoke event and a passing test."""
     folder = services_dir / name
     (folder / "src" / name).mkdir(parents=True)
     (folder / "tests").mkdir()
-    (folder / "service.yaml").write_text(manifest.format(name=name))
+    (folder / "service.yaml").write_text(MANIFEST.format(name=name))
     (folder / "src" / name / "__init__.py").write_text("")
     (folder / "src" / name / "handler.py").write_text(handler)
     (folder / "tests" / "smoke.json").write_text('{"ping": "pong"}\n')
     (folder / "tests" / "test_handler.py").write_text(
-        f"from {name}.handler import handler\n\n\ndef test_echoes():\n    assert handler({{'a': 1}}, None) == {{'echo': {{'a': 1}}}}\n"
+        f"from {name}.handler import handler\n\n\ndef test_echoes():\n    assert handler({{'a': 1}}, None)['echo'] == {{'a': 1}}\n"
     )
     return folder
 
