@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+
 from pipeline.aws import Identity, Target
 from pipeline.errors import StageFailed
 from pipeline.policy.plan_policy import plan_guard
