@@ -113,3 +113,11 @@ class DriftDetected(PipelineError):
 
 class PreflightFailed(PipelineError):
     """The environment is not safe to deploy to: unreachable, unversioned state, or locking off."""
+
+
+class PolicyError(PipelineError):
+    """A policy document the IAM evaluator cannot judge faithfully (an unsupported element)."""
+
+
+class GrantsMissing(PipelineError):
+    """Code whose manifest declares grants that ops have not applied to its roles yet."""

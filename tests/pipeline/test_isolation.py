@@ -1,0 +1,61 @@
+"""The isolation proof catches what the old prefix-scoped deployer policy allowed.
+
+The proof over the policies ops/iam really renders is tests/e2e/test_isolation.py; here it runs
+on hand-written documents, so a proof that could never fail would show.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipeline.policy.isolation import Account, ServiceShape, breaches
+
+ACCOUNT = Account("dev", "us-east-1", "123456789012", "dev-artifacts", "dev-state")
+LOCATION = ServiceShape("location", ("get_location",), ("locations",))
+HISTORY = ServiceShape("location-history", ("get",), ("visits",))
+PROFILE = ServiceShape("profile", ("get_profile",), called_services=("location",))
+
+
+def document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def prefix_scoped(service: str) -> str:
+    """The shape of the deployer policy before exact names and API tags."""
+    return document(
+        {"Effect": "Allow", "Action": ["lambda:UpdateFunctionCode", "lambda:UpdateAlias"],
+         "Resource": f"arn:aws:lambda:us-east-1:123456789012:function:dev-{service}-*"},
+        {"Effect": "Allow", "Action": ["apigateway:PATCH", "apigateway:GET"],
+         "Resource": ["arn:aws:apigateway:us-east-1::/apis", "arn:aws:apigateway:us-east-1::/apis/*"]},
+    )
+
+
+def test_a_prefix_grant_reaches_the_service_whose_name_extends_it_and_every_api() -> None:
+    found = {(b.attacker, b.victim, b.action, b.resource.rsplit(":", 1)[-1])
+             for b in breaches({"location": [prefix_scoped("location")]}, [LOCATION, HISTORY, PROFILE], ACCOUNT)}
+
+    assert ("location", "location-history", "lambda:UpdateFunctionCode", "dev-location-history-get") in found
+    assert ("location", "location-history", "lambda:UpdateAlias", "live") in found
+    assert ("location", "profile", "apigateway:PATCH", "/apis/profile0api/routes/r1") in found
+    assert not [b for b in found if b[1] == "profile" and b[2] == "lambda:UpdateFunctionCode"]
+
+
+def test_tag_scoped_api_grants_hold_unless_a_tag_or_name_may_be_chosen_freely() -> None:
+    own_api = {"StringEquals": {"aws:ResourceTag/service": "location", "aws:ResourceTag/environment": "dev"}}
+    tagged = document({"Effect": "Allow", "Action": "apigateway:PATCH", "Resource": "arn:aws:apigateway:us-east-1::/apis/*",
+                       "Condition": own_api})
+    any_name = document({"Effect": "Allow", "Action": "apigateway:POST", "Resource": "arn:aws:apigateway:us-east-1::/apis",
+                         "Condition": {"StringEquals": {"aws:RequestTag/service": "location"}}})
+
+    assert list(breaches({"location": [tagged]}, [LOCATION, HISTORY, PROFILE], ACCOUNT)) == []
+    posing = [b for b in breaches({"location": [any_name]}, [LOCATION, PROFILE], ACCOUNT)]
+    assert posing and all(b.context["apigateway:Request/ApiName"] == ("dev-profile",) for b in posing)
+
+
+def test_reading_a_called_services_api_is_allowed_and_reading_another_is_not() -> None:
+    reads = document({"Effect": "Allow", "Action": "apigateway:GET", "Resource": "arn:aws:apigateway:us-east-1::/apis/*",
+                      "Condition": {"StringEquals": {"aws:ResourceTag/service": ["profile", "location"]}}})
+
+    assert list(breaches({"profile": [reads]}, [LOCATION, PROFILE], ACCOUNT)) == []
+    assert {b.victim for b in breaches({"location": [reads]}, [LOCATION, PROFILE], ACCOUNT)} == {"profile"}
