@@ -114,8 +114,9 @@ def victim_targets(victim: ServiceShape, attacker: str, account: Account) -> lis
     targets.append(VictimResource(account.arn("apigateway", "/apis", account=False), {}, posing, is_api=True))
     objects = [
         (account.artifact_bucket, f"services/{victim.name}/artifact.zip"),
-        (account.artifact_bucket, f"ledger/{victim.name}/execution.json"),
-        (account.artifact_bucket, f"ledger-heads/{victim.name}.json"),
+        (account.artifact_bucket, f"ledger/{victim.name}/executions/e1.json"),
+        (account.artifact_bucket, f"ledger/{victim.name}/last-success.json"),
+        (account.artifact_bucket, f"ledger-heads/{victim.name}.0000000000000001.c0ffee.committed/"),
         (account.artifact_bucket, f"locks/{victim.name}.json"),
         (account.state_bucket, f"services/{victim.name}/infra/terraform.tfstate"),
         (account.state_bucket, f"services/{victim.name}/infra/terraform.tfstate.tflock"),

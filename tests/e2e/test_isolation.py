@@ -1,8 +1,9 @@
 """The isolation proof on the deployer policies Terraform really renders for ops/iam.
 
-A copy of the project gains a scaffolded `location-history` (its name extends `location`); ops/iam
-is planned against the emulator, and every deployer policy in the plan is evaluated with AWS
-semantics against every other service's resources.
+A copy of the project gains a scaffolded `location-history` (its name extends `location`) and
+location a function named `history` (so `<env>-location-history-...` names could be either's);
+ops/iam is planned against the emulator, and every deployer policy in the plan is evaluated with
+AWS semantics against every other service's resources.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.e2e.conftest import Project, copy_project
 pytestmark = pytest.mark.e2e
 
 EXTENDING_SERVICE = "location-history"
+HISTORY_FUNCTION = "  history:\n    handler: location.get_location.handler\n"
 
 
 def deployer_documents(plan: dict[str, Any]) -> dict[str, list[str]]:
@@ -49,6 +51,8 @@ def planned(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> t
     project = copy_project(tmp_path_factory.mktemp("isolation") / "repo")
     created = project.deploy_py("new-service", "--name", EXTENDING_SERVICE)
     assert created.returncode == 0, created.stdout + created.stderr
+    manifest = project.root / "services" / "location" / "service.yaml"
+    manifest.write_text(manifest.read_text() + HISTORY_FUNCTION)
     toolchain = ensure_toolchain()
     ensure_buckets(local_target, toolchain)
     data = tmp_path_factory.mktemp("ops-iam")

@@ -12,7 +12,7 @@ from typing import Any
 from pipeline.policy.isolation import Account, ServiceShape, breaches
 
 ACCOUNT = Account("dev", "us-east-1", "123456789012", "dev-artifacts", "dev-state")
-LOCATION = ServiceShape("location", ("get_location",), ("locations",))
+LOCATION = ServiceShape("location", ("get_location", "history"), ("locations",))
 HISTORY = ServiceShape("location-history", ("get",), ("visits",))
 PROFILE = ServiceShape("profile", ("get_profile",), called_services=("location",))
 
@@ -59,3 +59,14 @@ def test_reading_a_called_services_api_is_allowed_and_reading_another_is_not() -
 
     assert list(breaches({"profile": [reads]}, [LOCATION, PROFILE], ACCOUNT)) == []
     assert {b.victim for b in breaches({"location": [reads]}, [LOCATION, PROFILE], ACCOUNT)} == {"profile"}
+
+
+def test_a_grant_on_names_starting_with_a_function_name_reaches_the_extending_service() -> None:
+    """location's function `history` and location-history's `get`: dev-location-history-* is both."""
+    alarms = document({"Effect": "Allow", "Action": "cloudwatch:DeleteAlarms",
+                       "Resource": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:dev-location-history-*"})
+
+    found = {b.resource.rsplit(":", 1)[-1] for b in breaches({"location": [alarms]}, [LOCATION, HISTORY], ACCOUNT)}
+
+    assert found == {"dev-location-history-get-errors", "dev-location-history-get-throttles",
+                     "dev-location-history-visits-read-throttles"}

@@ -11,6 +11,12 @@ locals {
   own_roles      = "arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:role/services/${var.service}/*"
   function_arns  = [for function in var.functions : "arn:${local.partition}:lambda:${local.arn_tail}:function:${local.prefix}-${function}"]
   log_group_arns = [for function in var.functions : "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${local.prefix}-${function}"]
+  # The tags the service root's default_tags put on its API; API access follows them.
+  api_tags = { service = [var.service], environment = [var.environment] }
+  alarm_names = concat(
+    flatten([for function in var.functions : [for metric in ["errors", "throttles"] : "${local.prefix}-${function}-${metric}"]]),
+    [for table in var.tables : "${local.prefix}-${table}-read-throttles"],
+  )
 }
 
 data "aws_iam_policy_document" "trust" {
@@ -50,8 +56,7 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
   }
 
-  # Listing reads key names only; a prefix Condition would narrow it in AWS, but the emulator
-  # denies statements with Conditions it cannot evaluate.
+  # Listing reads key names only, and deploys compare every service's ledger head (changed).
   statement {
     sid       = "ListBuckets"
     actions   = ["s3:ListBucket"]
@@ -104,18 +109,15 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:logs:${local.arn_tail}:log-group:*"]
   }
 
-  # Alarms are named after a function or table and end in the metric ("-errors"); function and
-  # table names have no hyphen and service names no underscore, so no other service's alarm
-  # starts with "<env>-<service>-<function or table>-".
+  # Alarms by exact name too, as modules/alarms names them: "<function>-*" would cover the
+  # alarms of a service whose name extends this one's with "-<function>".
   statement {
     sid = "OwnAlarms"
     actions = [
       "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
       "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource",
     ]
-    resources = [
-      for name in concat(var.functions, var.tables) : "arn:${local.partition}:cloudwatch:${local.arn_tail}:alarm:${local.prefix}-${name}-*"
-    ]
+    resources = [for name in local.alarm_names : "arn:${local.partition}:cloudwatch:${local.arn_tail}:alarm:${name}"]
   }
 
   # HTTP APIs have generated ids, so no ARN can name this service's API before it exists: access
@@ -125,21 +127,14 @@ data "aws_iam_policy_document" "permissions" {
     sid       = "CreateOwnApi"
     actions   = ["apigateway:POST"]
     resources = ["arn:${local.partition}:apigateway:${local.region}::/apis"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/service"
-      values   = [var.service]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [var.environment]
-    }
-    # Callers find an API by its name <env>-<service>: no deployer may create another's.
-    condition {
-      test     = "StringEquals"
-      variable = "apigateway:Request/ApiName"
-      values   = [local.prefix]
+    # Its own tags, and the name callers find it by (<env>-<service>): no API posing as another's.
+    dynamic "condition" {
+      for_each = merge({ for key, values in local.api_tags : "aws:RequestTag/${key}" => values }, { "apigateway:Request/ApiName" = [local.prefix] })
+      content {
+        test     = "StringEquals"
+        variable = condition.key
+        values   = condition.value
+      }
     }
   }
 
@@ -147,15 +142,13 @@ data "aws_iam_policy_document" "permissions" {
     sid       = "ChangeOwnApi"
     actions   = ["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST"]
     resources = ["arn:${local.partition}:apigateway:${local.region}::/apis/*"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/service"
-      values   = [var.service]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [var.environment]
+    dynamic "condition" {
+      for_each = { for key, values in local.api_tags : "aws:ResourceTag/${key}" => values }
+      content {
+        test     = "StringEquals"
+        variable = condition.key
+        values   = condition.value
+      }
     }
     condition {
       test     = "StringEqualsIfExists"
@@ -177,15 +170,13 @@ data "aws_iam_policy_document" "permissions" {
       sid       = "ReadCalledApis"
       actions   = ["apigateway:GET"]
       resources = ["arn:${local.partition}:apigateway:${local.region}::/apis/*"]
-      condition {
-        test     = "StringEquals"
-        variable = "aws:ResourceTag/service"
-        values   = var.called_services
-      }
-      condition {
-        test     = "StringEquals"
-        variable = "aws:ResourceTag/environment"
-        values   = [var.environment]
+      dynamic "condition" {
+        for_each = { for key, values in merge(local.api_tags, { service = var.called_services }) : "aws:ResourceTag/${key}" => values }
+        content {
+          test     = "StringEquals"
+          variable = condition.key
+          values   = condition.value
+        }
       }
     }
   }
