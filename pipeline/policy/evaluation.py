@@ -9,9 +9,10 @@ a proof built on this must never pass by ignoring part of a policy.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -42,12 +43,17 @@ class Request:
         return None
 
 
-def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+@functools.lru_cache(maxsize=65536)
+def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     if "${" in pattern:
         raise PolicyError(f"policy variable in {pattern!r} is not supported by the evaluator",
                           "write the value out in the policy, or teach pipeline/policy/evaluation.py the variable")
     regex = "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern)
-    return re.fullmatch(regex, value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)) is not None
+    return re.compile(regex, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    return _compiled(pattern, ignore_case).fullmatch(value) is not None
 
 
 def _arn_like(pattern: str, value: str) -> bool:
@@ -152,15 +158,3 @@ def evaluate(documents: Sequence[str | Mapping[str, Any]], request: Request) -> 
             allowed = True
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
 
-
-def allowed_actions(documents: Iterable[str | Mapping[str, Any]]) -> list[str]:
-    """Every action an Allow statement names, sorted; wildcard actions are kept as written."""
-    return sorted({
-        action for document in documents for statement in statements(document)
-        if statement["Effect"] == "Allow" and "Action" in statement for action in _as_list(statement["Action"])
-    })
-
-
-def concrete(action: str) -> str:
-    """An action name `action` (which may hold wildcards) matches, e.g. s3:Get* -> s3:GetAnything."""
-    return action.replace("*", "Anything").replace("?", "X")

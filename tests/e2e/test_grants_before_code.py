@@ -67,7 +67,9 @@ def test_a_new_grant_is_reviewed_by_ops_and_its_code_waits_for_the_apply(repo: P
     assert "make iam-plan ENV=local" in refused.stderr and "nothing was uploaded" in refused.stderr
     assert artifact_keys(local_target) == uploaded
 
-    ok(repo.deploy_py("iam", "plan", "--env", "local"))
+    planned = repo.deploy_py("iam", "plan", "--env", "local")
+    ok(planned)
+    assert "+ Allow dynamodb:UpdateItem on" in planned.stdout
     ok(repo.deploy_py("iam", "apply", "--env", "local"))
     deployed = repo.deploy_py("deploy", "--service", "location")
     ok(deployed)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pipeline.aws import Identity, Target
-from pipeline.policy.isolation import Account, ServiceShape, breaches
+from tests.pipeline.isolation import Account, ServiceShape, breaches, deployer_documents
 from pipeline.project.services import load_service, service_names
 from pipeline.state.bootstrap import ensure_buckets, iam_variables
 from pipeline.terraform.roots import s3_backend_at
@@ -27,18 +27,6 @@ pytestmark = pytest.mark.e2e
 
 EXTENDING_SERVICE = "location-history"
 HISTORY_FUNCTION = "  history:\n    handler: location.get_location.handler\n"
-
-
-def deployer_documents(plan: dict[str, Any]) -> dict[str, list[str]]:
-    """Each service's deployer inline policy, by service, from `terraform show -json` of ops/iam."""
-    documents: dict[str, list[str]] = {}
-    for module in plan["planned_values"]["root_module"].get("child_modules", []):
-        if not module["address"].startswith('module.deployer["'):
-            continue
-        service = module["address"].split('"')[1]
-        documents[service] = [resource["values"]["policy"] for resource in module["resources"]
-                              if resource["type"] == "aws_iam_role_policy"]
-    return documents
 
 
 def account_id(target: Target) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pipeline.errors import PolicyError
-from pipeline.policy.evaluation import Decision, Request, allowed_actions, evaluate
+from pipeline.policy.evaluation import Decision, Request, evaluate
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:dev-location-get_location"
 
@@ -104,12 +104,6 @@ def test_arn_like_matches_each_part_of_the_arn_on_its_own() -> None:
 def test_what_the_evaluator_cannot_judge_is_refused_never_skipped(statement: dict[str, Any]) -> None:
     with pytest.raises(PolicyError):
         evaluate([policy(statement)], Request("s3:GetObject", "arn:aws:s3:::b/u/k", {"s3:max-keys": ("5",)}))
-
-
-def test_allowed_actions_lists_every_allow_once() -> None:
-    document = policy(allow(["s3:GetObject", "s3:PutObject"]), allow("s3:GetObject"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*"})
-
-    assert allowed_actions([document]) == ["s3:GetObject", "s3:PutObject"]
 
 
 @pytest.mark.parametrize(("action", "resource"), [

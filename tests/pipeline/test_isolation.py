@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipeline.policy.isolation import Account, ServiceShape, breaches
+from tests.pipeline.isolation import Account, ServiceShape, allowed_actions, breaches, deployer_documents
 
 ACCOUNT = Account("dev", "us-east-1", "123456789012", "dev-artifacts", "dev-state")
 LOCATION = ServiceShape("location", ("get_location", "history"), ("locations",))
@@ -70,3 +70,23 @@ def test_a_grant_on_names_starting_with_a_function_name_reaches_the_extending_se
 
     assert found == {"dev-location-history-get-errors", "dev-location-history-get-throttles",
                      "dev-location-history-visits-read-throttles"}
+
+
+def planned(documents: dict[str, str]) -> dict[str, Any]:
+    """The part of `terraform show -json` of ops/iam that holds the deployer policies."""
+    modules = [{"address": f'module.deployer["{service}"]', "resources": [
+        {"type": "aws_iam_role", "values": {}}, {"type": "aws_iam_role_policy", "values": {"policy": policy}}]}
+        for service, policy in documents.items()]
+    return {"planned_values": {"root_module": {"child_modules": [{"address": "module.boundary"}, *modules]}}}
+
+
+def test_deployer_documents_are_read_from_the_plan_by_service() -> None:
+    assert deployer_documents(planned({"location": "{}", "profile": "[]"})) == {"location": ["{}"], "profile": ["[]"]}
+
+
+def test_allowed_actions_lists_every_allow_once() -> None:
+    policy = document({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"},
+                      {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                      {"Effect": "Deny", "Action": "iam:*", "Resource": "*"})
+
+    assert allowed_actions([policy]) == ["s3:GetObject", "s3:PutObject"]

@@ -1,5 +1,9 @@
 """The isolation proof: no service's deployer may touch another service's resources.
 
+Used by tests/pipeline/test_isolation.py and tests/e2e/test_isolation.py; it evaluates every
+ordered pair of services, which is quadratic, so it is a test of modules/iam/deployer rather
+than a check every `iam plan` of a thousand services could afford.
+
 For every ordered pair of services (attacker, victim), every action the attacker's deployer
 policy allows is evaluated (pipeline/policy/evaluation.py, AWS semantics) against ARNs built for
 every resource of the victim, with every request context the attacker could choose (tags and
@@ -9,11 +13,11 @@ account-wide in AWS or declared by the attacker's manifest (`calls_apis` reads t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.policy.evaluation import Decision, Request, allowed_actions, concrete, evaluate
+from pipeline.policy.evaluation import Decision, Request, evaluate, statements
 from pipeline.project.manifest import Manifest
 
 # Reads AWS authorises against a whole collection, never one service's resource: the log groups
@@ -125,6 +129,31 @@ def victim_targets(victim: ServiceShape, attacker: str, account: Account) -> lis
     return targets
 
 
+def deployer_documents(plan: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Each service's deployer policy documents, by service, from `terraform show -json` of ops/iam."""
+    documents: dict[str, list[str]] = {}
+    for module in plan.get("planned_values", {}).get("root_module", {}).get("child_modules", []):
+        address = str(module.get("address", ""))
+        if address.startswith('module.deployer["'):
+            documents[address.split('"')[1]] = [resource["values"]["policy"] for resource in module.get("resources", [])
+                                                 if resource["type"] == "aws_iam_role_policy"]
+    return documents
+
+
+def allowed_actions(documents: Iterable[str | Mapping[str, Any]]) -> list[str]:
+    """Every action an Allow statement names, sorted; wildcard actions are kept as written."""
+    return sorted({
+        action for document in documents for statement in statements(document)
+        if statement["Effect"] == "Allow" and "Action" in statement
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    })
+
+
+def concrete(action: str) -> str:
+    """An action name `action` (which may hold wildcards) matches, e.g. s3:Get* -> s3:GetAnything."""
+    return action.replace("*", "Anything").replace("?", "X")
+
+
 def _is_read(action: str) -> bool:
     verb = action.split(":", 1)[1]
     return verb.startswith(("Get", "List", "Describe")) or action.lower() == "apigateway:get"
@@ -144,22 +173,26 @@ def _service_of(arn: str) -> str:
 def breaches(
     documents: Mapping[str, Sequence[str | Mapping[str, Any]]], shapes: Sequence[ServiceShape], account: Account
 ) -> Iterator[Breach]:
-    """Every Allow one service's deployer documents give it on another service's resources.
+    """Every Allow one service's deployer documents give it on another service's resources
+    (once per action and resource, with the first request context that gets it).
 
     `documents` maps each service to its deployer's identity policies. Raises PolicyError for a
     policy element the evaluator cannot judge (never passes by skipping it).
     """
     by_name = {shape.name: shape for shape in shapes}
-    for attacker, policies in sorted(documents.items()):
+    for attacker, texts in sorted(documents.items()):
+        policies = [{"Statement": statements(text)} for text in texts]  # parsed once, evaluated many times
         actions = [concrete(action) for action in allowed_actions(policies)]
         for victim in sorted(by_name.keys() - {attacker}):
             for target in victim_targets(by_name[victim], attacker, account):
                 for action in actions:
                     if action.split(":", 1)[0] != _service_of(target.arn):
                         continue
+                    if _excused(action, target, by_name[attacker], victim):
+                        continue
+                    # One breach per action and resource: the first request context that is allowed.
                     for choice in target.choices:
                         context = {**target.fixed, **choice}
-                        if evaluate(policies, Request(action, target.arn, context)) != Decision.ALLOW:
-                            continue
-                        if not _excused(action, target, by_name[attacker], victim):
+                        if evaluate(policies, Request(action, target.arn, context)) == Decision.ALLOW:
                             yield Breach(attacker, victim, action, target.arn, context)
+                            break
