@@ -122,6 +122,9 @@ def _statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
     if unknown:
         raise PolicyError(f"statement element(s) {', '.join(sorted(unknown))} are not supported in identity policies",
                           "identity policies name no Principal; remove the element")
+    if statement.get("Effect") not in ("Allow", "Deny") or ("Action" in statement) == ("NotAction" in statement):
+        raise PolicyError(f"statement {statement.get('Sid', '')!r} needs an Effect of Allow or Deny and exactly one of "
+                          "Action and NotAction", "fix the policy document")
     if "Action" in statement:
         action_matches = any(_glob(p, request.action, ignore_case=True) for p in _as_list(statement["Action"]))
     else:
