@@ -22,6 +22,8 @@ def print_report(report: ChangeReport, as_json: bool) -> None:
             "services": [{"service": item.service, "reasons": list(item.reasons)} for item in report.services],
             "ops_review": list(report.ops_review),
             "deleted": list(report.deleted),
+            "grants": [{"service": review.service, "path": review.path, "changes": list(review.changes)}
+                       for review in report.grants],
         }, indent=2))
         return
     for item in report.services:
@@ -30,8 +32,15 @@ def print_report(report: ChangeReport, as_json: bool) -> None:
             print(f"  - {reason}")
     if not report.services:
         print("no services to deploy")
+    reviewed_grants = {review.path: review for review in report.grants}
     for path in report.ops_review:
-        print(f"needs ops review (not deployed): {path}")
+        review = reviewed_grants.get(path)
+        if review is None:
+            print(f"needs ops review (not deployed): {path}")
+            continue
+        print(f"needs ops review (grants changed; its code deploys only after make iam-apply): {path}")
+        for change in review.changes:
+            print(f"  {change}")
     for name in report.deleted:
         print(f"deleted service (reported, nothing destroyed): {name}")
 

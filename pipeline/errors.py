@@ -121,3 +121,9 @@ class DependencyLockError(PipelineError):
 
 class InvalidSetting(PipelineError):
     """An environment variable the pipeline reads (DEPLOY_*) holds a value it cannot use."""
+class PolicyError(PipelineError):
+    """A policy document the IAM evaluator cannot judge faithfully (an unsupported element)."""
+
+
+class GrantsMissing(PipelineError):
+    """Code whose manifest declares grants that ops have not applied to its roles yet."""

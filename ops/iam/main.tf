@@ -64,6 +64,9 @@ module "deployer" {
 
   environment              = var.environment
   service                  = each.key
+  functions                = keys(each.value.functions)
+  tables                   = keys(try(each.value.tables, {}))
+  called_services          = distinct(flatten([for function in values(each.value.functions) : try(function.calls_apis, [])]))
   artifact_bucket          = var.artifact_bucket
   state_bucket             = var.state_bucket
   trusted_principals       = var.deployer_trusted_principals

@@ -56,6 +56,14 @@ def commit_exists(commit: str, cwd: Path = PROJECT_ROOT) -> bool:
     return True
 
 
+def file_at(commit: str, path: str, cwd: Path = PROJECT_ROOT) -> str | None:
+    """The text of `path` in `commit`, or None where the commit has no such file."""
+    try:
+        return _git("show", f"{commit}:{path}", cwd=cwd)
+    except subprocess.CalledProcessError:
+        return None
+
+
 def changed_paths(old: str, new: str, cwd: Path = PROJECT_ROOT) -> list[str]:
     """Paths that differ between commits `old` and `new`, renames as delete plus add.
 

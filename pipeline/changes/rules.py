@@ -8,6 +8,8 @@ describing what each service uses; `affected_services` applies the rules:
   module, directly or through other modules;
 - a path in `libs/<lib>/` affects every service that declares the lib or imports its package;
 - `ops/` and `modules/iam/` never deploy services: they need ops review;
+- a manifest whose grants (`permissions`, `invokes`, `calls_apis`) changed deploys its service
+  and needs ops review too: ops/iam turns those grants into roles (selection reads the grants);
 - docs (`*.md`, README files) affect nothing;
 - a deleted `services/<name>/service.yaml` reports the service as deleted, never destroys it.
 """
@@ -48,10 +50,20 @@ class AffectedService:
 
 
 @dataclass(frozen=True)
+class GrantReview:
+    """A manifest whose grants changed: what ops must apply before its code can deploy."""
+
+    service: str
+    path: str
+    changes: tuple[str, ...]  # "+ get_location: dynamodb:UpdateItem on table locations", "- ..."
+
+
+@dataclass(frozen=True)
 class ChangeReport:
     services: tuple[AffectedService, ...] = ()  # what would be deployed, sorted by name
     ops_review: tuple[str, ...] = ()  # changed paths ops must review and apply themselves
     deleted: tuple[str, ...] = ()  # services whose folder is gone; nothing is destroyed
+    grants: tuple[GrantReview, ...] = ()  # manifests (also in ops_review) whose grants changed
 
     def merged(self, other: ChangeReport) -> ChangeReport:
         """Both reports in one, reasons of a service found in both combined."""
@@ -64,6 +76,7 @@ class ChangeReport:
             services=tuple(AffectedService(name, tuple(found)) for name, found in sorted(reasons.items())),
             ops_review=tuple(sorted({*self.ops_review, *other.ops_review})),
             deleted=tuple(sorted({*self.deleted, *other.deleted})),
+            grants=tuple(sorted({*self.grants, *other.grants}, key=lambda review: review.path)),
         )
 
 

@@ -10,11 +10,43 @@ from pathlib import Path
 
 from pipeline.changes import git
 from pipeline.changes.dependencies import build_graph
-from pipeline.changes.rules import ChangeReport, affected_services, always_deploy
-from pipeline.errors import GitError
+from pipeline.changes.rules import ChangeReport, GrantReview, affected_services, always_deploy, service_of
+from pipeline.errors import GitError, ManifestError
 from pipeline.paths import PROJECT_ROOT
-from pipeline.project.services import service_names
+from pipeline.policy.grants import grant_changes
+from pipeline.project.manifest import Manifest, load_yaml, parse_manifest
+from pipeline.project.services import MANIFEST_NAME, service_names
 from pipeline.state.ledger import LedgerHead
+
+
+def _manifest_at(commit: str, path: str, service: str, repo: Path) -> Manifest | None:
+    """The manifest at `path` in `commit`; None where absent. Raises ManifestError if it is invalid."""
+    text = git.file_at(commit, path, cwd=repo)
+    if text is None:
+        return None
+    source = f"{path} at {commit[:12]}"
+    return parse_manifest(load_yaml(text, source), source, service)
+
+
+def grant_reviews(base: str, head: str, paths: list[str], repo: Path = PROJECT_ROOT,
+                  only: list[str] | None = None) -> ChangeReport:
+    """Manifests among `paths` whose grants differ from `base` to `head`, for ops review.
+
+    Reads two versions of each changed manifest from git (no AWS). A version that does not parse
+    is reviewed as a whole: ops are told to read the file.
+    """
+    reviews = []
+    for path in paths:
+        service = service_of(path)
+        if service is None or path != f"services/{service}/{MANIFEST_NAME}" or (only is not None and service not in only):
+            continue
+        try:
+            changes = grant_changes(_manifest_at(base, path, service, repo), _manifest_at(head, path, service, repo)).lines()
+        except ManifestError as err:
+            changes = [f"grants unreadable, review the whole file: {err.message}"]
+        if changes:
+            reviews.append(GrantReview(service, path, tuple(changes)))
+    return ChangeReport(ops_review=tuple(review.path for review in reviews), grants=tuple(reviews))
 
 
 def changes_between(base: str, head: str, repo: Path = PROJECT_ROOT, only: list[str] | None = None) -> ChangeReport:
@@ -22,7 +54,8 @@ def changes_between(base: str, head: str, repo: Path = PROJECT_ROOT, only: list[
     paths = git.changed_paths(base, head, cwd=repo)
     if not paths:
         return ChangeReport()
-    return affected_services(paths, build_graph(paths, repo), only)
+    report = affected_services(paths, build_graph(paths, repo), only)
+    return report.merged(grant_reviews(base, head, paths, repo, only))
 
 
 def changes_since(since: str, repo: Path = PROJECT_ROOT) -> ChangeReport:

@@ -8,13 +8,16 @@ Terraform leftovers that described the old one, so the next deploy starts clean;
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from pipeline.aws import Identity, Target, as_pipeline_error
-from pipeline.errors import IdentityError, PreflightFailed
+from pipeline.errors import GrantsMissing, IdentityError, PreflightFailed, ServiceNotFound
 from pipeline.paths import local_dir
-from pipeline.project.services import Service
+from pipeline.policy.grants import Place, missing_grants
+from pipeline.project.naming import role_name
+from pipeline.project.services import Service, load_service
 from pipeline.state.bootstrap import bootstrap_state_file, ensure_buckets, ensure_roles
 from pipeline.terraform.roots import s3_backend
 from pipeline.terraform.runner import ERRORED_STATE
@@ -95,13 +98,61 @@ def forget_reset_emulator(target: Target, state_bucket_exists: bool) -> list[Pat
     return stale
 
 
+def _routes_of(services_dir: Path) -> Callable[[str], list[str]]:
+    def routes(name: str) -> list[str]:
+        try:
+            functions = load_service(name, services_dir).manifest.functions.values()
+        except ServiceNotFound:
+            return []  # ops/iam grants nothing for a service that does not exist
+        return [function.route for function in functions if function.route]
+    return routes
+
+
+def check_grants_applied(target: Target, service: Service) -> None:
+    """Refuse code whose manifest declares grants its roles do not have in the environment yet.
+
+    Reads each function role's inline policies as the deployer (iam:ListRolePolicies and
+    iam:GetRolePolicy on its own roles) and evaluates every declared grant against them. Raises
+    GrantsMissing naming the missing actions, PreflightFailed if the policies cannot be read.
+    """
+    from botocore.exceptions import ClientError
+
+    environment = target.environment
+    iam = target.client("iam", Identity.DEPLOYER)
+    policies: dict[str, list[str | Mapping[str, Any]]] = {}  # boto3 decodes documents; a raw one is JSON text
+    try:
+        account = str(target.client("sts", Identity.DEPLOYER).get_caller_identity()["Account"])
+        for function in service.manifest.functions:
+            role = role_name(environment.name, service.name, function)
+            names = iam.list_role_policies(RoleName=role)["PolicyNames"]
+            policies[function] = [iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"] for name in names]
+    except ClientError as err:
+        raise PreflightFailed(
+            f"cannot read the policies of {service.name}'s roles in '{environment.name}': "
+            f"{err.response.get('Error', {}).get('Code')}",
+            f"ops must apply ops/iam (it lets deployers read their own roles): make iam-plan ENV={environment.name}, "
+            f"then make iam-apply ENV={environment.name}",
+        ) from None
+    place = Place(environment.name, environment.region, account)
+    missing = missing_grants(service.manifest, policies, place, _routes_of(service.folder.parent))
+    if missing:
+        raise GrantsMissing(
+            f"services/{service.name}/service.yaml declares grants that are not applied in '{environment.name}' yet: "
+            + "; ".join(grant.describe() for grant in missing),
+            f"ops must review and apply them first: make iam-plan ENV={environment.name}, "
+            f"then make iam-apply ENV={environment.name}; nothing was uploaded",
+        )
+
+
 def preflight(target: Target, toolchain: Toolchain, service: Service, note: Callable[[str], None]) -> None:
     """Everything a deploy of `service` needs before its first stage, in the order it is needed.
 
     The endpoint answers; a reset local emulator's leftovers go; the buckets exist; the state
     bucket is versioned and locking is on (checked before ops' IAM state is written there);
-    the service's roles exist. `note` hears what was done on the way. Raises PreflightFailed or
-    BootstrapMissing; in `local` the missing pieces are applied as ops instead.
+    the service's roles exist and already allow what its manifest declares. `note` hears what
+    was done on the way. Raises PreflightFailed, GrantsMissing or BootstrapMissing; in `local`
+    missing buckets and roles are applied as ops instead, but changed grants never are: ops review
+    them (make iam-plan, make iam-apply) as they would in AWS.
     """
     if target.emulator_started:
         note(f"started the local AWS emulator at {target.endpoint}")
@@ -114,3 +165,4 @@ def preflight(target: Target, toolchain: Toolchain, service: Service, note: Call
     check_state_safety(target, s3_backend(target, service.infra_dir))
     for root in applied + ensure_roles(target, toolchain, service):
         note(f"applied {root} as ops (local environment only)")
+    check_grants_applied(target, service)

@@ -202,3 +202,43 @@ def test_reasons_are_one_per_path_and_capped() -> None:
     assert reasons[0] == "libs/kit/kit/x.py is imported by services/kit_user/src/a.py and 1 more files"
     assert reasons[1] == "libs/kit/requirements.txt is in lib kit, imported by services/kit_user/src/a.py and 1 more files"
     assert len(reasons) == MAX_REASONS + 1 and reasons[-1] == "... and 4 more"
+
+
+GRANTED = MANIFEST.format(name="gamma", libs="[]") + "    permissions:\n      events: {actions}\ntables:\n  events:\n    hash_key: id\n"
+
+
+def test_a_manifest_whose_grants_changed_deploys_and_needs_ops_review_naming_the_grants(repo: Path) -> None:
+    commit(repo, {"services/gamma/service.yaml": GRANTED.format(actions="[dynamodb:GetItem]")})
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"services/gamma/service.yaml": GRANTED.format(actions="[dynamodb:GetItem, dynamodb:UpdateItem]")})
+
+    report = changes_since(base, repo)
+
+    assert list(selected(report)) == ["gamma"]
+    assert report.ops_review == ("services/gamma/service.yaml",)
+    assert [(review.service, review.changes) for review in report.grants] == [
+        ("gamma", ("+ run: dynamodb:UpdateItem on table events",)),
+    ]
+
+
+def test_a_manifest_edit_that_keeps_its_grants_needs_no_ops_review(repo: Path) -> None:
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {"services/gamma/service.yaml": MANIFEST.format(name="gamma", libs="[]").replace("description: d", "description: e")})
+
+    report = changes_since(base, repo)
+
+    assert list(selected(report)) == ["gamma"] and report.ops_review == () and report.grants == ()
+
+
+def test_removed_grants_and_new_services_are_listed_and_an_unreadable_manifest_is_reviewed_whole(repo: Path) -> None:
+    commit(repo, {"services/gamma/service.yaml": GRANTED.format(actions="[dynamodb:GetItem]")})
+    base = run_git(repo, "rev-parse", "HEAD")
+    commit(repo, {
+        "services/gamma/service.yaml": MANIFEST.format(name="gamma", libs="[]").replace("functions:", "functions: {}\nx:"),
+        "services/delta/service.yaml": MANIFEST.format(name="delta", libs="[]") + "    invokes: [gamma.run]\n",
+    })
+
+    reviews = {review.service: review.changes for review in changes_since(base, repo).grants}
+
+    assert reviews["delta"] == ("+ run: lambda:InvokeFunction on function gamma.run",)
+    assert len(reviews["gamma"]) == 1 and reviews["gamma"][0].startswith("grants unreadable, review the whole file:")

@@ -6,6 +6,17 @@ locals {
   partition = data.aws_partition.current.partition
   arn_tail  = "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
   prefix    = "${var.environment}-${var.service}"
+  region    = data.aws_region.current.name
+  # The role path /services/<service>/ ends in a slash, so it never covers location-history's roles.
+  own_roles      = "arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:role/services/${var.service}/*"
+  function_arns  = [for function in var.functions : "arn:${local.partition}:lambda:${local.arn_tail}:function:${local.prefix}-${function}"]
+  log_group_arns = [for function in var.functions : "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${local.prefix}-${function}"]
+  # The tags the service root's default_tags put on its API; API access follows them.
+  api_tags = { service = [var.service], environment = [var.environment] }
+  alarm_names = concat(
+    flatten([for function in var.functions : [for metric in ["errors", "throttles"] : "${local.prefix}-${function}-${metric}"]]),
+    [for table in var.tables : "${local.prefix}-${table}-read-throttles"],
+  )
 }
 
 data "aws_iam_policy_document" "trust" {
@@ -45,14 +56,16 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
   }
 
-  # Listing reads key names only; a prefix Condition would narrow it in AWS, but the emulator
-  # denies statements with Conditions it cannot evaluate.
+  # Listing reads key names only, and deploys compare every service's ledger head (changed).
   statement {
     sid       = "ListBuckets"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::${var.artifact_bucket}", "arn:${local.partition}:s3:::${var.state_bucket}"]
   }
 
+  # Exact names from the manifest, never a prefix: service names may contain hyphens, so
+  # "<env>-location-*" would also cover every resource of a service named location-history.
+  # ":*" adds the function's versions, aliases and their permissions.
   statement {
     sid = "OwnFunctions"
     actions = [
@@ -63,19 +76,20 @@ data "aws_iam_policy_document" "permissions" {
       "lambda:PutFunctionConcurrency", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource",
       "lambda:UpdateAlias", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
     ]
-    resources = [
-      "arn:${local.partition}:lambda:${local.arn_tail}:function:${local.prefix}-*",
-    ]
+    resources = flatten([for arn in local.function_arns : [arn, "${arn}:*"]])
   }
 
-  statement {
-    sid = "OwnTables"
-    actions = [
-      "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTable",
-      "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource", "dynamodb:TagResource", "dynamodb:UntagResource",
-      "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive",
-    ]
-    resources = ["arn:${local.partition}:dynamodb:${local.arn_tail}:table/${local.prefix}-*"]
+  dynamic "statement" {
+    for_each = length(var.tables) > 0 ? [1] : []
+    content {
+      sid = "OwnTables"
+      actions = [
+        "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTable",
+        "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource", "dynamodb:TagResource", "dynamodb:UntagResource",
+        "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive",
+      ]
+      resources = [for table in var.tables : "arn:${local.partition}:dynamodb:${local.arn_tail}:table/${local.prefix}-${table}"]
+    }
   }
 
   statement {
@@ -85,7 +99,7 @@ data "aws_iam_policy_document" "permissions" {
       "logs:ListTagsLogGroup", "logs:PutRetentionPolicy", "logs:TagLogGroup", "logs:TagResource",
       "logs:UntagLogGroup", "logs:UntagResource",
     ]
-    resources = ["arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${local.prefix}-*"]
+    resources = flatten([for arn in local.log_group_arns : [arn, "${arn}:*"]])
   }
 
   # DescribeLogGroups is authorised against every log group of the account, never one.
@@ -95,38 +109,95 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:logs:${local.arn_tail}:log-group:*"]
   }
 
+  # Alarms by exact name too, as modules/alarms names them: "<function>-*" would cover the
+  # alarms of a service whose name extends this one's with "-<function>".
   statement {
     sid = "OwnAlarms"
     actions = [
       "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
       "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource",
     ]
-    resources = ["arn:${local.partition}:cloudwatch:${local.arn_tail}:alarm:${local.prefix}-*"]
+    resources = [for name in local.alarm_names : "arn:${local.partition}:cloudwatch:${local.arn_tail}:alarm:${name}"]
   }
 
-  # HTTP APIs are addressed by a generated id, never by name, so no ARN can single out this
-  # service's APIs: /apis and /apis/* (with its routes, stages, integrations) is the narrowest.
+  # HTTP APIs have generated ids, so no ARN can name this service's API before it exists: access
+  # follows the tags the service root puts on it (default_tags environment and service). Routes,
+  # integrations, stages and deployments are authorised against their API's tags.
   statement {
-    sid     = "HttpApis"
-    actions = ["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
-    resources = [
-      "arn:${local.partition}:apigateway:${data.aws_region.current.name}::/apis",
-      "arn:${local.partition}:apigateway:${data.aws_region.current.name}::/apis/*",
-      "arn:${local.partition}:apigateway:${data.aws_region.current.name}::/tags/*",
-    ]
+    sid       = "CreateOwnApi"
+    actions   = ["apigateway:POST"]
+    resources = ["arn:${local.partition}:apigateway:${local.region}::/apis"]
+    # Its own tags, and the name callers find it by (<env>-<service>): no API posing as another's.
+    dynamic "condition" {
+      for_each = merge({ for key, values in local.api_tags : "aws:RequestTag/${key}" => values }, { "apigateway:Request/ApiName" = [local.prefix] })
+      content {
+        test     = "StringEquals"
+        variable = condition.key
+        values   = condition.value
+      }
+    }
   }
 
-  # Terraform's data "aws_iam_role" looks the service's execution roles up by name.
+  statement {
+    sid       = "ChangeOwnApi"
+    actions   = ["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST"]
+    resources = ["arn:${local.partition}:apigateway:${local.region}::/apis/*"]
+    dynamic "condition" {
+      for_each = { for key, values in local.api_tags : "aws:ResourceTag/${key}" => values }
+      content {
+        test     = "StringEquals"
+        variable = condition.key
+        values   = condition.value
+      }
+    }
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "apigateway:Request/ApiName"
+      values   = [local.prefix]
+    }
+  }
+
+  # Listing returns names and ids only; a service that calls others' APIs reads their endpoint.
+  statement {
+    sid       = "FindApis"
+    actions   = ["apigateway:GET"]
+    resources = ["arn:${local.partition}:apigateway:${local.region}::/apis"]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.called_services) > 0 ? [1] : []
+    content {
+      sid       = "ReadCalledApis"
+      actions   = ["apigateway:GET"]
+      resources = ["arn:${local.partition}:apigateway:${local.region}::/apis/*"]
+      dynamic "condition" {
+        for_each = { for key, values in merge(local.api_tags, { service = var.called_services }) : "aws:ResourceTag/${key}" => values }
+        content {
+          test     = "StringEquals"
+          variable = condition.key
+          values   = condition.value
+        }
+      }
+    }
+  }
+
+  # Terraform's data "aws_iam_role" looks the service's execution roles up by name; preflight reads
+  # their policies to refuse code whose grants ops have not applied yet.
   statement {
     sid       = "ReadOwnRoles"
-    actions   = ["iam:GetRole"]
-    resources = ["arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:role/services/${var.service}/*"]
+    actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies"]
+    resources = [local.own_roles]
   }
 
   statement {
-    sid       = "PassOwnRoles"
+    sid       = "PassOwnRolesToLambda"
     actions   = ["iam:PassRole"]
-    resources = ["arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:role/services/${var.service}/*"]
+    resources = [local.own_roles]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["lambda.amazonaws.com"]
+    }
   }
 
   # Belt and braces: even if an Allow above were widened by mistake, IAM stays read-only. The

@@ -16,6 +16,31 @@ variable "service" {
   }
 }
 
+variable "functions" {
+  description = "The service's function keys from its manifest; the deployer may manage exactly these functions, their logs and alarms."
+  type        = list(string)
+  validation {
+    condition     = length(var.functions) > 0 && alltrue([for name in var.functions : can(regex("^[a-z][a-z0-9_]{0,30}$", name))])
+    error_message = "functions must list manifest function keys like get_location (no hyphens)."
+  }
+}
+
+variable "tables" {
+  description = "The service's table keys from its manifest; the deployer may manage exactly these tables."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for name in var.tables : can(regex("^[a-z][a-z0-9_]{0,30}$", name))])
+    error_message = "tables must list manifest table keys like locations (no hyphens)."
+  }
+}
+
+variable "called_services" {
+  description = "Services whose HTTP API this service's functions call (calls_apis): the deployer may read those APIs."
+  type        = list(string)
+  default     = []
+}
+
 variable "artifact_bucket" {
   description = "The environment's artifact bucket (code artifacts and the deploy ledger)."
   type        = string
