@@ -115,6 +115,20 @@ class Target:
             env["AWS_ENDPOINT_URL"] = self.endpoint
         return env
 
+    def signing_credentials(self, identity: Identity) -> emulator.Credentials:
+        """The credentials `identity` signs requests with (SigV4 to an IAM-authorised API)."""
+        if self._uses_profile(identity):
+            import boto3
+
+            session = boto3.Session(profile_name=self._profile(identity), region_name=self.environment.region)
+            found: Any = session.get_credentials()
+            if found is None:
+                raise IdentityError(f"no credentials for {identity.value} in '{self.environment.name}'",
+                                    "configure the environment's profile (environments.toml) or CI's role")
+            held = found.get_frozen_credentials()
+            return emulator.Credentials(held.access_key, held.secret_key, held.token)
+        return self._credentials(identity)
+
     def client(self, service: str, identity: Identity) -> Any:
         """A boto3 client for `service` as `identity`."""
         import boto3
