@@ -15,16 +15,18 @@ if TYPE_CHECKING:
     from pipeline.state.ledger import LedgerEntry
 
 
-def print_report(report: ChangeReport, as_json: bool) -> None:
+def print_report(report: ChangeReport, as_json: bool, levels: dict[str, int]) -> None:
+    """The report; `levels` gives each service's deploy level (0 first: it calls no other service)."""
     if as_json:
         print(json.dumps({
-            "services": [{"service": item.service, "reasons": list(item.reasons)} for item in report.services],
+            "services": [{"service": item.service, "level": levels[item.service], "reasons": list(item.reasons)}
+                         for item in report.services],
             "ops_review": list(report.ops_review),
             "deleted": list(report.deleted),
         }, indent=2))
         return
-    for item in report.services:
-        print(f"{item.service}:")
+    for item in sorted(report.services, key=lambda item: (levels[item.service], item.service)):
+        print(f"{item.service} (level {levels[item.service]}):")
         for reason in item.reasons:
             print(f"  - {reason}")
     if not report.services:

@@ -32,9 +32,21 @@ TABLES = ("local-authentication-users", "local-authentication-tokens", "local-lo
 
 @pytest.fixture(scope="module")
 def deployed(project: Project) -> None:
+    """One deploy of all three, in parallel as far as their calls allow (callees first), each smoke-checked."""
+    result = project.deploy_py("deploy", *(f"--service={service}" for service in reversed(SERVICES)), "--jobs", "3")
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+
+
+def test_callees_deployed_first_and_every_smoke_check_passed(deployed: None, local_target: Target) -> None:
+    from pipeline.state.ledger import Ledger
+
+    ledger = Ledger(local_target)
+    last = {service: ledger.executions(service)[-1] for service in SERVICES}
+    assert last["authentication"].finished_at <= last["location"].started_at
+    assert last["location"].finished_at <= last["profile"].started_at
     for service in SERVICES:
-        result = project.deploy_py("deploy", "--service", service)
-        assert result.returncode == 0, f"{service}:\n{result.stdout}\n{result.stderr}"
+        assert last[service].result == "succeeded"
+        assert "smoke checks passed" in last[service].stages[-1].detail, last[service].stages[-1]
 
 
 @dataclass(frozen=True)
