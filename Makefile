@@ -49,6 +49,10 @@ promote: $(VENV)/.installed ## Deploy what last passed in FROM to TO, unchanged:
 rollback: $(VENV)/.installed ## Move live back to an earlier recorded version: make rollback SERVICE=location ENV=prod [TO=execution]
 	$(PY) deploy.py rollback --service "$(SERVICE)" --env $(ENV) $(if $(TO),--to "$(TO)")
 
+.PHONY: remove
+remove: $(VENV)/.installed ## Destroy a service's resources in ENV after showing the plan: make remove SERVICE=name ENV=dev [YES=1]
+	$(PY) deploy.py remove --service "$(SERVICE)" --env $(ENV) $(if $(YES),--yes)
+
 .PHONY: bootstrap
 bootstrap: $(VENV)/.installed ## Ops: create the environment's state and artifact buckets (ops/bootstrap) [ENV=local]
 	$(PY) deploy.py bootstrap --env $(ENV)
@@ -56,6 +60,10 @@ bootstrap: $(VENV)/.installed ## Ops: create the environment's state and artifac
 .PHONY: pipelines-apply
 pipelines-apply: $(VENV)/.installed ## Ops: apply ops/pipelines, one CodePipeline per service with generated triggers: make pipelines-apply ENV=dev
 	$(PY) deploy.py pipelines apply --env $(ENV)
+
+.PHONY: alerts-apply
+alerts-apply: $(VENV)/.installed ## Ops: apply ops/alerts, the SNS topic every alarm notifies (subscriptions from environments.toml) [ENV=local]
+	$(PY) deploy.py alerts apply --env $(ENV)
 
 .PHONY: iam-plan
 iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its IAM changes [ENV=local]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pipeline.state.ledger import LedgerEntry
 
 
-def print_report(report: ChangeReport, as_json: bool, levels: dict[str, int]) -> None:
+def print_report(report: ChangeReport, as_json: bool, levels: dict[str, int], environment: str) -> None:
     """The report; `levels` gives each service's deploy level (0 first: it calls no other service)."""
     if as_json:
         print(json.dumps({
@@ -34,7 +34,8 @@ def print_report(report: ChangeReport, as_json: bool, levels: dict[str, int]) ->
     for path in report.ops_review:
         print(f"needs ops review (not deployed): {path}")
     for name in report.deleted:
-        print(f"deleted service (reported, nothing destroyed): {name}")
+        print(f"deleted service (reported, nothing destroyed): {name}; to destroy its resources in {environment}, "
+              f"restore services/{name} from git and run: python deploy.py remove --service {name} --env {environment}")
 
 
 def print_results(results: list[PipelineResult], as_json: bool) -> int:

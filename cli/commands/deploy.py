@@ -22,7 +22,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if args.changed:
         report = changed_in_environment(args.env)
         if not args.json:
-            print_report(report, False, report_levels(report))
+            print_report(report, False, report_levels(report), args.env)
         names = [item.service for item in report.services]
         require_committed(names)
         if not names:
@@ -47,7 +47,7 @@ def cmd_changed(args: argparse.Namespace) -> int:
         from pipeline.flows.orchestrate import changed_in_environment
 
         report = changed_in_environment(args.env)
-    print_report(report, args.json, report_levels(report))
+    print_report(report, args.json, report_levels(report), args.env)
     return EXIT_OK
 
 

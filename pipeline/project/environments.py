@@ -15,7 +15,9 @@ ENVIRONMENTS_FILE = PROJECT_ROOT / "environments.toml"
 ENVIRONMENTS_FILE_VARIABLE = "DEPLOY_ENVIRONMENTS_FILE"
 _FIELDS = {
     "emulator", "region", "state_bucket", "artifact_bucket", "deployer_profile", "ops_profile", "deployer_principals",
+    "alert_subscriptions",
 }
+_ALERT_PROTOCOLS = ("email", "email-json", "https", "sms", "sqs", "lambda")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Environment:
     deployer_profile: str | None = None
     ops_profile: str | None = None
     deployer_principals: tuple[str, ...] = ()  # who may assume deployer roles in AWS (e.g. a CI role)
+    alert_subscriptions: tuple[str, ...] = ()  # "protocol:endpoint" told when an alarm fires (ops/alerts)
 
 
 def environments_file() -> Path:
@@ -61,7 +64,15 @@ def load_environments(path: Path | None = None) -> dict[str, Environment]:
         principals = table.get("deployer_principals", [])
         if not isinstance(principals, list) or not all(isinstance(arn, str) and arn for arn in principals):
             raise ManifestError(f"{path.name}: [{name}] deployer_principals must list principal ARNs")
-        environments[name] = Environment(name=name, **{**table, "deployer_principals": tuple(principals)})
+        subscriptions = table.get("alert_subscriptions", [])
+        if not isinstance(subscriptions, list) or not all(
+            isinstance(item, str) and item.partition(":")[0] in _ALERT_PROTOCOLS and item.partition(":")[2]
+            for item in subscriptions
+        ):
+            raise ManifestError(f"{path.name}: [{name}] alert_subscriptions must list \"protocol:endpoint\" texts",
+                                f"e.g. [\"email:ops@example.com\"]; protocols: {', '.join(_ALERT_PROTOCOLS)}")
+        environments[name] = Environment(name=name, **{**table, "deployer_principals": tuple(principals),
+                                                       "alert_subscriptions": tuple(subscriptions)})
     return environments
 
 

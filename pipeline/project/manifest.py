@@ -96,6 +96,32 @@ class Smoke:
     checks: tuple[Check, ...] = ()
 
 
+STRATEGIES = ("all_at_once", "canary", "linear")
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """How `live` moves to a new version: at once, or in weighted steps watched by alarms and smoke checks.
+
+    canary: `percent` of traffic for `bake_s`, then all. linear: `percent` more every `interval_s`.
+    While a step runs, alarms and smoke checks are read every `interval_s`; the first alarm or
+    failed check moves `live` back.
+    """
+
+    strategy: str = "all_at_once"
+    percent: int = 10
+    interval_s: int = 60
+    bake_s: int = 300
+
+    def steps(self) -> list[tuple[int, int]]:
+        """(percent of traffic on the new version, seconds it runs watched) for each step before 100 %."""
+        if self.strategy == "canary":
+            return [(self.percent, self.bake_s)]
+        if self.strategy == "linear":
+            return [(percent, self.interval_s) for percent in range(self.percent, 100, self.percent)]
+        return []
+
+
 # Function settings an environment may override: name -> (default, lowest, highest).
 TUNABLES = {
     "memory_mb": (256, 128, 10240), "timeout_s": (10, 1, 900), "reserved_concurrency": (5, 0, 1000),
@@ -115,6 +141,12 @@ class Manifest:
     smoke: Smoke | None = None
     # environment -> function -> tunable -> value; modules/service applies them in that environment
     environments: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    rollout: Rollout = Rollout()
+    rollouts: dict[str, Rollout] = field(default_factory=dict)  # environment -> its own rollout
+
+    def rollout_in(self, environment: str) -> Rollout:
+        """The environment's rollout (environments.<env>.rollout), else the service's, else all at once."""
+        return self.rollouts.get(environment, self.rollout)
 
 
 class _Reader:
@@ -288,11 +320,30 @@ def _parse_smoke(source: str, data: Any, functions: dict[str, Function]) -> Smok
     return Smoke(function=function, event=event, checks=tuple(checks))
 
 
+def _parse_rollout(source: str, where: str, data: Any) -> Rollout:
+    reader = _Reader(source, where, data)
+    reader.allow_only("strategy", "percent", "interval_s", "bake_s")
+    return Rollout(
+        strategy=reader.choice("strategy", STRATEGIES, "all_at_once"),
+        percent=reader.number("percent", 10, 1, 99),
+        interval_s=reader.number("interval_s", 60, 1, 3600),
+        bake_s=reader.number("bake_s", 300, 0, 86400),
+    )
+
+
+def _parse_rollouts(source: str, data: Any) -> dict[str, Rollout]:
+    return {
+        environment: _parse_rollout(source, f"environments.{environment}.rollout", settings["rollout"])
+        for environment, settings in _Reader(source, "", {"environments": data}).mapping("environments").items()
+        if isinstance(settings, dict) and "rollout" in settings
+    }
+
+
 def _parse_environments(source: str, data: Any, functions: dict[str, Function]) -> dict[str, dict[str, dict[str, int]]]:
     environments: dict[str, dict[str, dict[str, int]]] = {}
     for environment, settings in _Reader(source, "", {"environments": data}).mapping("environments").items():
         reader = _Reader(source, f"environments.{environment}", settings)
-        reader.allow_only("functions")
+        reader.allow_only("functions", "rollout")
         environments[environment] = {}
         for function, values in reader.mapping("functions").items():
             if function not in functions:
@@ -308,7 +359,8 @@ def _parse_environments(source: str, data: Any, functions: dict[str, Function]) 
 def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     """Check a loaded manifest. Raises ManifestError naming `source` and the offending field."""
     reader = _Reader(source, "", data)
-    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke", "environments")
+    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke", "environments",
+                      "rollout")
     name = reader.text("name", _SERVICE_NAME)
     if name != folder_name:
         reader.fail(f"'name' is {name!r} but the folder is services/{folder_name}", "make them the same")
@@ -350,6 +402,8 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
         libs=tuple(libs),
         smoke=smoke,
         environments=_parse_environments(source, reader.data.get("environments", {}), functions),
+        rollout=_parse_rollout(source, "rollout", reader.data["rollout"]) if "rollout" in reader.data else Rollout(),
+        rollouts=_parse_rollouts(source, reader.data.get("environments", {})),
     )
 
 

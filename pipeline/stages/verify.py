@@ -30,11 +30,13 @@ def live_versions(target: Target, service: Service) -> dict[str, str]:
     return versions
 
 
-def _roll_back(client: Any, target: Target, service: Service, previous: dict[str, str]) -> str:
+def roll_back(client: Any, target: Target, service: Service, previous: dict[str, str]) -> str:
+    """Point every function's `live` wholly at its `previous` version (ending any weighted routing)."""
     moved = []
     for function, version in sorted(previous.items()):
         name = function_name(target.environment.name, service.name, function)
-        client.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
+        client.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version,
+                            RoutingConfig={"AdditionalVersionWeights": {}})
         moved.append(f"{function}@{version}")
     return f"live moved back to {', '.join(moved)}" if moved else "no earlier version to move live back to"
 
@@ -106,7 +108,7 @@ def verify(target: Target, service: Service, previous: dict[str, str]) -> str:
     """
     outcome = run_smoke(target, service)
     if outcome.failure:
-        rolled = _roll_back(target.client("lambda", Identity.DEPLOYER), target, service, previous)
+        rolled = roll_back(target.client("lambda", Identity.DEPLOYER), target, service, previous)
         raise StageFailed(
             f"verify: {outcome.failure}; {rolled}",
             "fix the function (its logs say why) and deploy again; the ledger did not move",

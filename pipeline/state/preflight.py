@@ -15,7 +15,7 @@ from pipeline.aws import Identity, Target
 from pipeline.errors import PreflightFailed
 from pipeline.paths import local_dir
 from pipeline.project.services import Service
-from pipeline.state.bootstrap import bootstrap_state_file, ensure_buckets, ensure_roles
+from pipeline.state.bootstrap import bootstrap_state_file, ensure_alerts, ensure_buckets, ensure_roles
 from pipeline.terraform.roots import s3_backend
 from pipeline.terraform.runner import ERRORED_STATE
 from pipeline.terraform.toolchain import Toolchain
@@ -97,7 +97,7 @@ def preflight(target: Target, toolchain: Toolchain, service: Service, note: Call
 
     The endpoint answers; a reset local emulator's leftovers go; the buckets exist; the state
     bucket is versioned and locking is on (checked before ops' IAM state is written there);
-    the service's roles exist. `note` hears what was done on the way. Raises PreflightFailed or
+    the service's roles exist; the alerts topic its alarms notify exists. `note` hears what was done on the way. Raises PreflightFailed or
     BootstrapMissing; in `local` the missing pieces are applied as ops instead.
     """
     if target.emulator_started:
@@ -107,5 +107,5 @@ def preflight(target: Target, toolchain: Toolchain, service: Service, note: Call
              "and every service deploys as new")
     applied = ensure_buckets(target, toolchain)
     check_state_safety(target, s3_backend(target, service.infra_dir))
-    for root in applied + ensure_roles(target, toolchain, service):
+    for root in applied + ensure_roles(target, toolchain, service) + ensure_alerts(target, toolchain):
         note(f"applied {root} as ops (local environment only)")
