@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def print_report(report: ChangeReport, as_json: bool, levels: dict[str, int], environment: str) -> None:
-    """The report; `levels` gives each service's deploy level (0 first: it calls no other service)."""
+    """The report; JSON gives each service's deploy `level` (0 deploys first: it calls no other service)."""
     if as_json:
         print(json.dumps({
             "services": [{"service": item.service, "level": levels[item.service], "reasons": list(item.reasons)}
@@ -25,8 +25,8 @@ def print_report(report: ChangeReport, as_json: bool, levels: dict[str, int], en
             "deleted": list(report.deleted),
         }, indent=2))
         return
-    for item in sorted(report.services, key=lambda item: (levels[item.service], item.service)):
-        print(f"{item.service} (level {levels[item.service]}):")
+    for item in report.services:
+        print(f"{item.service}:")
         for reason in item.reasons:
             print(f"  - {reason}")
     if not report.services:

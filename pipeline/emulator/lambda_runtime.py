@@ -168,11 +168,10 @@ def publish_metrics(function: Any, ok: bool, millis: float) -> None:
     from moto.cloudwatch.models import cloudwatch_backends
 
     dimensions = [{"Name": "FunctionName", "Value": function.function_name}]
-    now = datetime.now(timezone.utc)
     values = {"Invocations": (1.0, "Count"), "Errors": (0.0 if ok else 1.0, "Count"), "Throttles": (0.0, "Count"),
               "Duration": (millis, "Milliseconds")}
     cloudwatch_backends[function.account_id][function.region].put_metric_data("AWS/Lambda", [
-        {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dimensions, "Timestamp": now}
+        {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dimensions}  # stamped now, as moto stores it
         for name, (value, unit) in values.items()
     ])
 

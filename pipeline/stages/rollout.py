@@ -10,6 +10,7 @@ Lambda runtime published since the step began.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -48,7 +49,7 @@ def _breaks_rule(metrics: Any, alarm: dict[str, Any], since: float) -> str:
     datapoints = metrics.get_metric_statistics(
         Namespace=alarm["Namespace"], MetricName=alarm["MetricName"], Dimensions=alarm["Dimensions"],
         StartTime=datetime.fromtimestamp(since, timezone.utc), EndTime=datetime.fromtimestamp(now + 1, timezone.utc),
-        Period=max(1, int(now - since) + 1), Statistics=["Sum"],
+        Period=60 * math.ceil((now + 1 - since) / 60), Statistics=["Sum"],  # one datapoint: the whole window
     )["Datapoints"]
     total = sum(point["Sum"] for point in datapoints)
     compare = _COMPARE.get(alarm["ComparisonOperator"])

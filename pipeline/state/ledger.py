@@ -151,10 +151,14 @@ class Ledger:
         return {service: head for service, (_, head) in newest.items() if head is not None}
 
     def executions(self, service: str | None = None) -> list[LedgerEntry]:
-        """Every recorded execution (of one service, if given), oldest first."""
+        """Every recorded execution (of one service, if given), oldest first; [] before the first deploy."""
         prefix = f"{PREFIX}/{service}/executions/" if service else f"{PREFIX}/"
         entries = []
-        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+        try:
+            pages = list(self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix))
+        except self._s3.exceptions.NoSuchBucket:
+            return []
+        for page in pages:
             for item in page.get("Contents", []):
                 if "/executions/" in item["Key"]:
                     entry = self._read(item["Key"])

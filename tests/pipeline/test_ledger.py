@@ -45,6 +45,7 @@ def test_an_environment_without_a_ledger_has_no_heads(local_target: Target) -> N
     missing = replace(local_target.environment, artifact_bucket=f"test-missing-{uuid.uuid4().hex[:8]}")
 
     assert Ledger(replace(local_target, environment=missing)).heads() == {}
+    assert Ledger(replace(local_target, environment=missing)).executions() == []
 
 
 def test_a_removed_service_has_no_head_or_last_success_but_keeps_its_records(ledger: Ledger) -> None:

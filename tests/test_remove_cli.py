@@ -1,0 +1,25 @@
+"""`remove` refuses bad input and services others call before anything is reached or changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.paths import PROJECT_ROOT
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["remove", "--service", "no-such-service", "--yes"], "unknown service 'no-such-service'"),
+    (["remove", "--service", "profile", "--env", "nope", "--yes"], "unknown environment 'nope'"),
+    (["remove", "--service", "authentication", "--yes"], "remove: location, profile still call authentication"),
+])
+def test_remove_refuses_naming_what_is_wrong(args: list[str], named: str, tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "deploy.py", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            env={"PATH": os.environ["PATH"], "DEPLOY_LOCAL_DIR": str(tmp_path)})
+    assert result.returncode == 1, result.stderr
+    assert f"error: {named}" in result.stderr and "hint: " in result.stderr
+    assert not any(tmp_path.iterdir()), "nothing may be started or written"
