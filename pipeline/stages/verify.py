@@ -52,8 +52,16 @@ class SmokeOutcome:
 def run_smoke(target: Target, service: Service) -> SmokeOutcome:
     """Send the declared smoke event to `live`, then the HTTP checks through the API, stopping at a failure.
 
-    Raises StageFailed for an event file that is not JSON and for an API that cannot be reached.
+    An unreadable event or body file and an API that cannot be reached are failures too: the
+    outcome says so, nothing is raised for them.
     """
+    try:
+        return _smoke(target, service)
+    except StageFailed as err:
+        return SmokeOutcome("", err.message.removeprefix("verify: "))
+
+
+def _smoke(target: Target, service: Service) -> SmokeOutcome:
     smoke = service.manifest.smoke
     if smoke is None:
         return SmokeOutcome("no smoke event or checks declared")
@@ -102,9 +110,9 @@ def _send_checks(target: Target, service: Service, checks: tuple[Check, ...]) ->
 def verify(target: Target, service: Service, previous: dict[str, str]) -> str:
     """Send the declared smoke event and HTTP checks to `live`; returns a one-line summary.
 
-    On a function error, a refused invoke or a failed check (a 5xx, an unexpected status, a
-    missing or different field), moves every function's `live` back to `previous` and raises
-    StageFailed naming the check. Raises StageFailed for an event file that is not JSON.
+    On a function error, a refused invoke, a failed check (a 5xx, an unexpected status, a
+    missing or different field) or an unreachable API, moves every function's `live` back to
+    `previous` and raises StageFailed naming the check.
     """
     outcome = run_smoke(target, service)
     if outcome.failure:

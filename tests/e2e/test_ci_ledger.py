@@ -68,9 +68,9 @@ def ci(tmp_path_factory: pytest.TempPathFactory, local_target: Target, gateway_p
     environments_file = folder / "environments.toml"
     environments_file.write_text(ENVIRONMENTS)
     project = copy_project(folder / "repo")
+    add_echo_service(project)
     for service in ("authentication", "location", "profile"):  # one small service keeps the runs short
         shutil.rmtree(project.root / "services" / service)
-    add_echo_service(project)
     (project.root / "services" / "echo" / "tests" / "test_outage.py").write_text(OUTAGE_TEST)
     git(project, "init", "-q", "-b", "main")
     commit_all(project, "echo")

@@ -32,7 +32,7 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.e2e
 
 FUNCTION = "local-greeter-greet"
-BAKE_S, INTERVAL_S, REQUESTS = 60, 2, 24
+BAKE_S, INTERVAL_S, REQUESTS = 60, 2, 40
 ROLLOUT = f"rollout: {{strategy: canary, percent: 50, interval_s: {INTERVAL_S}, bake_s: {BAKE_S}}}\n"
 # Version `version` answers the smoke check; with `fails`, a request asking for ?fail raises.
 HANDLER = (
