@@ -61,5 +61,6 @@ def test_a_release_answering_wrongly_is_rolled_back_and_the_ledger_stays(
     assert live(local_target) == (good_version, good_answer)
     assert Ledger(local_target).heads()["greeter"] == good_head
     failed = Ledger(local_target).executions("greeter")[-1]
+    print(f"answering {status}: verify failed and moved live back in {failed.stages[-1].seconds:.1f}s")
     assert failed.result == "failed" and failed.stages[-1].name == "verify"
     assert f"smoke check 'the greeting answers' failed: {reason}" in failed.stages[-1].detail
