@@ -23,3 +23,13 @@ def test_remove_refuses_naming_what_is_wrong(args: list[str], named: str, tmp_pa
     assert result.returncode == 1, result.stderr
     assert f"error: {named}" in result.stderr and "hint: " in result.stderr
     assert not any(tmp_path.iterdir()), "nothing may be started or written"
+
+
+def test_changed_names_the_remove_command_for_a_deleted_service(capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.render import print_report
+    from pipeline.changes.rules import ChangeReport
+
+    print_report(ChangeReport(deleted=("orders",)), False, {}, "dev")
+
+    assert ("restore services/orders from git and run: python deploy.py remove --service orders --env dev"
+            in capsys.readouterr().out)
