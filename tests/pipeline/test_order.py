@@ -52,3 +52,16 @@ def test_a_cycle_through_manifests_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ManifestError, match="cycle: authentication -> profile -> authentication"):
         deploy_levels(["location"], services)
+
+
+def test_changed_json_gives_each_service_its_level(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from cli.render import print_report
+    from pipeline.changes.rules import AffectedService, ChangeReport
+
+    report = ChangeReport(services=(AffectedService("location", ("x",)), AffectedService("profile", ("y",))))
+    print_report(report, True, deploy_levels(["location", "profile"]), "local")
+
+    printed = json.loads(capsys.readouterr().out)["services"]
+    assert [(item["service"], item["level"]) for item in printed] == [("location", 1), ("profile", 2)]
