@@ -53,6 +53,9 @@ rollback: $(VENV)/.installed ## Move live back to an earlier recorded version: m
 .PHONY: unlock
 unlock: $(VENV)/.installed ## Force-release a deploy lock a crashed deploy left (names the holder; recorded): make unlock SERVICE=location [ENV=local]
 	$(PY) deploy.py unlock --service "$(SERVICE)" --env $(ENV)
+.PHONY: remove
+remove: $(VENV)/.installed ## Destroy a service's resources in ENV after showing the plan: make remove SERVICE=name ENV=dev [YES=1]
+	$(PY) deploy.py remove --service "$(SERVICE)" --env $(ENV) $(if $(YES),--yes)
 
 .PHONY: bootstrap
 bootstrap: $(VENV)/.installed ## Ops: create the environment's state and artifact buckets (ops/bootstrap) [ENV=local]
@@ -61,6 +64,10 @@ bootstrap: $(VENV)/.installed ## Ops: create the environment's state and artifac
 .PHONY: pipelines-apply
 pipelines-apply: $(VENV)/.installed ## Ops: apply ops/pipelines, one CodePipeline per service with generated triggers: make pipelines-apply ENV=dev
 	$(PY) deploy.py pipelines apply --env $(ENV)
+
+.PHONY: alerts-apply
+alerts-apply: $(VENV)/.installed ## Ops: apply ops/alerts, the SNS topic every alarm notifies (subscriptions from environments.toml) [ENV=local]
+	$(PY) deploy.py alerts apply --env $(ENV)
 
 .PHONY: iam-plan
 iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its IAM changes [ENV=local]

@@ -9,11 +9,11 @@ import argparse
 import sys
 import traceback
 
-from cli.commands import deploy, deps, local, modules, ops, releases, services, unlock
+from cli.commands import alerts, deploy, deps, local, modules, ops, releases, remove, services, unlock
 from cli.common import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED
 from pipeline.errors import Interrupted, PipelineError
 
-COMMAND_MODULES = (deploy, releases, local, services, ops, deps, unlock, modules)
+COMMAND_MODULES = (deploy, releases, local, services, ops, deps, unlock, modules, remove, alerts)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from pipeline.state.ledger import LedgerEntry
 
 
-def print_report(report: ChangeReport, as_json: bool) -> None:
+def print_report(report: ChangeReport, as_json: bool, levels: dict[str, int], environment: str) -> None:
+    """The report; JSON gives each service's deploy `level` (0 deploys first: it calls no other service)."""
     if as_json:
         print(json.dumps({
-            "services": [{"service": item.service, "reasons": list(item.reasons)} for item in report.services],
+            "services": [{"service": item.service, "level": levels[item.service], "reasons": list(item.reasons)}
+                         for item in report.services],
             "ops_review": list(report.ops_review),
             "deleted": list(report.deleted),
             "grants": [{"service": review.service, "path": review.path, "changes": list(review.changes)}
@@ -42,7 +44,8 @@ def print_report(report: ChangeReport, as_json: bool) -> None:
         for change in review.changes:
             print(f"  {change}")
     for name in report.deleted:
-        print(f"deleted service (reported, nothing destroyed): {name}")
+        print(f"deleted service (reported, nothing destroyed): {name}; to destroy its resources in {environment}, "
+              f"restore services/{name} from git and run: python deploy.py remove --service {name} --env {environment}")
 
 
 def print_results(results: list[PipelineResult], as_json: bool) -> int:

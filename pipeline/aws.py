@@ -33,11 +33,12 @@ if TYPE_CHECKING:  # boto3-stubs: types only, the stages load boto3 lazily
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
     from mypy_boto3_sts import STSClient
 
 # The AWS services the pipeline calls; each has its boto3-stubs package in requirements/dev.txt.
 ServiceName = Literal[
-    "apigatewayv2", "cloudwatch", "codepipeline", "dynamodb", "iam", "lambda", "logs", "s3", "sts"
+    "apigatewayv2", "cloudwatch", "codepipeline", "dynamodb", "iam", "lambda", "logs", "s3", "sns", "sts"
 ]
 
 # Set by CI runners (CodeBuild, GitHub Actions) that already hold a role's credentials: profiles are ignored.
@@ -156,6 +157,14 @@ class Target:
             env["AWS_ENDPOINT_URL"] = self.endpoint
         return env
 
+    def signing_credentials(self, identity: Identity) -> emulator.Credentials:
+        """The credentials `identity` signs requests with (SigV4 to an IAM-authorised API)."""
+        if self._uses_profile(identity):
+            import boto3
+
+            return _frozen(boto3.Session(profile_name=self._profile(identity), region_name=self.environment.region))
+        return self._credentials(identity)
+
     @overload
     def client(self, service: Literal["apigatewayv2"], identity: Identity) -> ApiGatewayV2Client: ...
     @overload
@@ -172,6 +181,8 @@ class Target:
     def client(self, service: Literal["logs"], identity: Identity) -> CloudWatchLogsClient: ...
     @overload
     def client(self, service: Literal["s3"], identity: Identity) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sns"], identity: Identity) -> SNSClient: ...
     @overload
     def client(self, service: Literal["sts"], identity: Identity) -> STSClient: ...
 

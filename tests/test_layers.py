@@ -14,12 +14,12 @@ LAYERS = (
     "policy",  # ops' controls over what a service may declare and apply
     "emulator",  # the embedded AWS
     "aws",  # sessions and identities, in AWS or the emulator
+    "local",  # the local gateway over deployed services (verify sends smoke checks through it)
     "terraform",  # the toolchain, the runner, roots and modules
     "state",  # ledger, locks, bootstrap, preflight
     "changes",  # which services a commit touches
     "stages",  # package, deploy, verify, invoke
     "flows",  # whole operations built from stages
-    "local",  # the local gateway over deployed services
 )
 
 

@@ -12,6 +12,7 @@ from cli.reporters import LineReporter, SilentReporter, TableReporter, wants_tab
 
 if TYPE_CHECKING:
     from cli.common import Subcommands
+    from pipeline.changes.rules import ChangeReport
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
@@ -21,7 +22,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if args.changed:
         report = changed_in_environment(args.env)
         if not args.json:
-            print_report(report, as_json=False)
+            print_report(report, False, report_levels(report), args.env)
         names = [item.service for item in report.services]
         require_committed(names)
         if not names:
@@ -46,8 +47,15 @@ def cmd_changed(args: argparse.Namespace) -> int:
         from pipeline.flows.orchestrate import changed_in_environment
 
         report = changed_in_environment(args.env)
-    print_report(report, args.json)
+    print_report(report, args.json, report_levels(report), args.env)
     return EXIT_OK
+
+
+def report_levels(report: ChangeReport) -> dict[str, int]:
+    """Each reported service's deploy level. Raises ManifestError for a cycle."""
+    from pipeline.project.order import deploy_levels
+
+    return deploy_levels(item.service for item in report.services)
 
 
 def register(commands: Subcommands) -> None:

@@ -30,7 +30,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(entry) for entry in entries], indent=2))
     elif not entries:
-        print("no executions recorded")
+        print(f"no executions recorded in {args.env}{f' for {args.service}' if args.service else ''} yet")
     for entry in [] if args.json else entries:
         print(history_row(entry))
     return EXIT_OK

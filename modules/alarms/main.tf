@@ -28,5 +28,6 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
   tags                = var.tags
 }

@@ -31,7 +31,7 @@ variable "period_s" {
 }
 
 variable "alarm_actions" {
-  description = "ARNs notified when an alarm fires (e.g. an SNS topic owned by ops)."
+  description = "ARNs notified when an alarm fires and when it recovers (e.g. the SNS topic owned by ops)."
   type        = list(string)
   default     = []
 }

@@ -49,6 +49,6 @@ resource "aws_lambda_alias" "live" {
   function_version = aws_lambda_function.this.version
 
   lifecycle {
-    ignore_changes = [function_version]
+    ignore_changes = [function_version, routing_config] # the pipeline moves live, weighted during a rollout
   }
 }

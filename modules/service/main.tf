@@ -26,6 +26,15 @@ locals {
   )
 }
 
+# Every alarm notifies ops' alerts topic of the environment (ops/alerts), found by its name.
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  alerts_topic_arn = "arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${var.environment}-alerts"
+}
+
 # Execution roles come from ops (ops/iam), found by the naming convention <env>-<service>-<function>.
 data "aws_iam_role" "function" {
   for_each = local.functions
@@ -97,6 +106,6 @@ module "alarms" {
     for name, function in local.functions : module.function[name].function_name => function.error_alarm_threshold
   }
   table_names   = [for table in module.table : table.table_name]
-  alarm_actions = var.alarm_actions
+  alarm_actions = distinct(concat([local.alerts_topic_arn], var.alarm_actions))
   tags          = var.tags
 }

@@ -95,7 +95,7 @@ variable "log_retention_days" {
 }
 
 variable "alarm_actions" {
-  description = "ARNs notified when one of the service's alarms fires."
+  description = "ARNs notified when one of the service's alarms fires or recovers, besides the environment's alerts topic."
   type        = list(string)
   default     = []
 }

@@ -72,4 +72,5 @@ module "deployer" {
   trusted_principals       = var.deployer_trusted_principals
   permissions_boundary_arn = module.boundary.policy_arn
   denied_iam_actions       = module.boundary.policy_iam_write_actions
+  api_route_arns           = lookup(local.api_routes, each.key, [])
 }

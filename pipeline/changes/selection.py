@@ -6,6 +6,7 @@ its last successful deploy to the environment, read from the ledger there.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.changes import git
@@ -97,5 +98,7 @@ def changes_from_ledger(heads: dict[str, LedgerHead], environment: str, repo: Pa
             report = report.merged(always_deploy(dict.fromkeys(names, gone)))
             continue
         report = report.merged(changes_between(base, head, repo, names))
+    # Deleted: what is deployed here (has a head) but gone from the repository. A deletion the
+    # diffs show for a service never deployed here, or already removed (`remove`), is not news.
     deleted = ChangeReport(deleted=tuple(sorted(set(heads) - set(present))))
-    return report.merged(deleted)
+    return replace(report, deleted=()).merged(deleted)

@@ -10,6 +10,11 @@ pointing back at the emulator and credentials of a session on the function's exe
 so IAM enforcement applies the role's grants to the function's own calls. Its output goes to
 CloudWatch Logs `/aws/lambda/<name>`, one stream per invocation, as Lambda writes it.
 
+An alias's weighted routing (AdditionalVersionWeights, a rollout in progress) picks the version
+per invocation, as Lambda does. Every invocation publishes Lambda's metrics (Invocations, Errors,
+Throttles, Duration by FunctionName, as the emulator's own account) to the emulator's CloudWatch,
+so the pipeline evaluates the functions' alarm rules on them during a rollout.
+
 Not emulated: memory limits, reserved-concurrency throttling, layers, container reuse.
 """
 
@@ -20,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -33,6 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from pipeline.paths import local_dir
 
@@ -156,6 +163,30 @@ def write_log(function: Any, log_stream: str, lines: list[str]) -> None:
     logs.put_log_events(function.logs_group_name, log_stream, events)
 
 
+def publish_metrics(function: Any, ok: bool, millis: float) -> None:
+    """Lambda's per-invocation metrics, put into the emulator's CloudWatch as the emulator's own account."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    dimensions = [{"Name": "FunctionName", "Value": function.function_name}]
+    values = {"Invocations": (1.0, "Count"), "Errors": (0.0 if ok else 1.0, "Count"), "Throttles": (0.0, "Count"),
+              "Duration": (millis, "Milliseconds")}
+    cloudwatch_backends[function.account_id][function.region].put_metric_data("AWS/Lambda", [
+        {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dimensions}  # stamped now, as moto stores it
+        for name, (value, unit) in values.items()
+    ])
+
+
+def weighted_version(alias: Any) -> str:
+    """The version an alias sends one invocation to: an AdditionalVersionWeights version by its weight, else its own."""
+    weights = (alias.routing_config or {}).get("AdditionalVersionWeights") or {}
+    roll = random.random()
+    for version, weight in sorted(weights.items()):
+        if roll < float(weight):
+            return str(version)
+        roll -= float(weight)
+    return str(alias.function_version)
+
+
 def invoke(function: Any, body: bytes | str, request_headers: Any, response_headers: Any, endpoint: str) -> bytes:
     """Lambda Invoke's response body for `function`, setting the headers Lambda sets."""
     event = body.encode() if isinstance(body, str) else (body or b"{}")
@@ -173,6 +204,7 @@ def invoke(function: Any, body: bytes | str, request_headers: Any, response_head
                  f"END RequestId: {request_id}",
                  f"REPORT RequestId: {request_id}\tDuration: {millis:.2f} ms\tMemory Size: {function.memory_size} MB"]
         write_log(function, log_stream, lines)
+        publish_metrics(function, outcome.ok, millis)
         return outcome
 
     if invocation_type == "Event":
@@ -185,6 +217,26 @@ def invoke(function: Any, body: bytes | str, request_headers: Any, response_head
     tail = outcome.log.encode()[-LOG_TAIL_BYTES:]
     response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
     return json.dumps(outcome.payload).encode()
+
+
+def route_by_alias_weights(request: Any) -> None:
+    """Point an Invoke of a weighted alias (by Qualifier or in the ARN) at the version its weights pick.
+
+    moto always runs the alias's own version; Lambda splits traffic by AdditionalVersionWeights.
+    """
+    prefix, quoted_name, rest = request.path.rsplit("/", 2)
+    name, qualifier = unquote(quoted_name), request.querystring["qualifier"][0]
+    if name.startswith("arn:") and name.count(":") == 7:  # arn:partition:lambda:region:account:function:name:qualifier
+        name, _, qualifier = name.rpartition(":")
+    if qualifier == "$LATEST" or qualifier.isdigit():
+        return
+    try:
+        alias = request.backend.get_alias(qualifier, name)
+    except Exception:  # an unknown alias: moto answers the Invoke with its own error
+        return
+    version = weighted_version(alias)
+    request.path = f"{prefix}/{quote(name.rsplit(':', 1)[-1] if name.startswith('arn:') else name, safe='')}/{rest}"
+    request.querystring["qualifier"] = [version]
 
 
 def install(endpoint: str) -> None:
@@ -202,6 +254,7 @@ def install(endpoint: str) -> None:
         # moto reads `qualifier` (lowercase) from the query string, then from the event itself;
         # clients send `Qualifier`, so without this every Invoke ran $LATEST (or the event's key).
         self.querystring["qualifier"] = self.querystring.get("Qualifier") or ["$LATEST"]
+        route_by_alias_weights(self)
         return original_response(self)
 
     LambdaResponse.invoke = invoke_the_requested_qualifier  # type: ignore[method-assign]

@@ -13,6 +13,7 @@ from pipeline.changes.rules import ChangeReport
 from pipeline.changes.selection import changes_from_ledger
 from pipeline.errors import GitError, PipelineError
 from pipeline.project.environments import get_environment
+from pipeline.project.order import deploy_levels, in_levels, reached
 from pipeline.project.services import SERVICES_DIR, load_service
 from pipeline.state.ledger import Ledger, LedgerEntry
 
@@ -76,14 +77,31 @@ def _one(name: str, environment_name: str, reporter: Reporter, lock_timeout_s: f
 def deploy_services(
     names: Sequence[str], environment_name: str, reporter: Reporter, jobs: int, lock_timeout_s: float | None = None
 ) -> list[PipelineResult]:
-    """Run each service's pipeline, up to `jobs` at a time; one failing does not stop the others.
+    """Run each service's pipeline, callees first: level by level, up to `jobs` at a time within a level.
 
-    A pipeline waits up to `lock_timeout_s` (default: the pipeline's 15 minutes) for another
-    deploy of its service. Returns one result per service, in the order given. Raises
-    EnvironmentNotFound, ServiceNotFound or ManifestError before any pipeline starts; bugs propagate.
+    One failing does not stop the others, except the services that call it (directly or not):
+    those are not deployed and their result says why. A pipeline waits up to `lock_timeout_s`
+    (default: the pipeline's 15 minutes) for another deploy of its service. Returns one result
+    per service in deploy order. Raises EnvironmentNotFound, ServiceNotFound, or ManifestError
+    (a broken manifest, or services calling each other in a cycle) before any pipeline starts.
     """
     get_environment(environment_name)
     for name in names:
         load_service(name)
+    level_of = deploy_levels(names)
+    results: list[PipelineResult] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda name: _one(name, environment_name, reporter, lock_timeout_s), names))
+        for level in in_levels(dict.fromkeys(names), level_of):
+            failed = {result.service for result in results if not result.succeeded}
+            blocked = {name: sorted(failed & reached(name)) if failed else [] for name in level}
+            results += [_not_deployed(name, blocked[name]) for name in level if blocked[name]]
+            ready = [name for name in level if not blocked[name]]
+            results += pool.map(lambda name: _one(name, environment_name, reporter, lock_timeout_s), ready)
+    return results
+
+
+def _not_deployed(name: str, failed_callees: list[str]) -> PipelineResult:
+    return PipelineResult(
+        name, error=f"not deployed: it calls {', '.join(failed_callees)}, whose pipeline failed",
+        hint=f"fix {', '.join(failed_callees)} first; the next deploy --changed deploys {name} after it",
+    )

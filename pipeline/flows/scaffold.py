@@ -77,6 +77,24 @@ def create_service(name: str, description: str, environment: str = "local",
         written.append(path)
     lock_root(ensure_toolchain(), folder / "infra")
     service = load_service(name, services_dir)
+    codeowners = add_code_owner(services_dir.parent / ".github" / "CODEOWNERS", name)
     roles = tuple(role_name(environment, name, function) for function in service.manifest.functions)
-    files = tuple(sorted(p.relative_to(services_dir.parent) for p in [*written, folder / "infra" / ".terraform.lock.hcl"]))
+    files = tuple(sorted(p.relative_to(services_dir.parent) for p in [*written, folder / "infra" / ".terraform.lock.hcl",
+                                                                      *codeowners]))
     return Scaffold(name=name, folder=folder, files=files, roles=roles, environment=environment)
+
+
+def add_code_owner(codeowners: Path, name: str) -> list[Path]:
+    """Give services/<name>/ to the team @<org>/<name> in CODEOWNERS, after the other services' lines.
+
+    Returns [codeowners] when it was changed; [] when the repository has no CODEOWNERS file.
+    """
+    if not codeowners.is_file():
+        return []
+    lines = codeowners.read_text().splitlines()
+    services = [index for index, line in enumerate(lines) if line.startswith("/services/")]
+    org = lines[services[-1]].split()[1].split("/")[0] if services else "@monorepo-org"
+    line = f"/services/{name}/".ljust(26) + f" {org}/{name}"
+    at = services[-1] + 1 if services else len(lines)
+    codeowners.write_text("\n".join([*lines[:at], line, *lines[at:]]) + "\n")
+    return [codeowners]

@@ -16,10 +16,11 @@ ENVIRONMENTS_FILE = PROJECT_ROOT / "environments.toml"
 ENVIRONMENTS_FILE_VARIABLE = "DEPLOY_ENVIRONMENTS_FILE"
 _FIELDS = {
     "emulator", "region", "state_bucket", "artifact_bucket", "deployer_profile", "ops_profile", "deployer_principals",
-    "endpoint", "access_key_id", "secret_access_key", "profile",
+    "endpoint", "access_key_id", "secret_access_key", "profile", "alert_subscriptions",
 }
 # Only an environment with an external endpoint says which identity reaches it.
 _ENDPOINT_FIELDS = ("access_key_id", "secret_access_key", "profile")
+_ALERT_PROTOCOLS = ("email", "email-json", "https", "sms", "sqs", "lambda")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Environment:
     access_key_id: str | None = None
     secret_access_key: str | None = None
     profile: str | None = None
+    alert_subscriptions: tuple[str, ...] = ()  # "protocol:endpoint" told when an alarm fires (ops/alerts)
 
 
 def environments_file() -> Path:
@@ -72,7 +74,15 @@ def load_environments(path: Path | None = None) -> dict[str, Environment]:
         if not isinstance(principals, list) or not all(isinstance(arn, str) and arn for arn in principals):
             raise ManifestError(f"{path.name}: [{name}] deployer_principals must list principal ARNs")
         _check_endpoint(path.name, name, table)
-        environments[name] = Environment(name=name, **{**table, "deployer_principals": tuple(principals)})
+        subscriptions = table.get("alert_subscriptions", [])
+        if not isinstance(subscriptions, list) or not all(
+            isinstance(item, str) and item.partition(":")[0] in _ALERT_PROTOCOLS and item.partition(":")[2]
+            for item in subscriptions
+        ):
+            raise ManifestError(f"{path.name}: [{name}] alert_subscriptions must list \"protocol:endpoint\" texts",
+                                f"e.g. [\"email:ops@example.com\"]; protocols: {', '.join(_ALERT_PROTOCOLS)}")
+        environments[name] = Environment(name=name, **{**table, "deployer_principals": tuple(principals),
+                                                       "alert_subscriptions": tuple(subscriptions)})
     return environments
 
 

@@ -22,6 +22,11 @@ _HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|ANY) /[A-Za-z0-9_{}/+.-]*$")
 _ACTION = re.compile(r"^dynamodb:[A-Za-z]+$")
 _FUNCTION_REF = re.compile(r"^[a-z][a-z0-9-]{0,30}\.[a-z][a-z0-9_]{0,30}$")  # service.function
+_CHECK_REQUEST = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD) /\S*$")
+_VARIABLE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_FIELD_PATH = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+SIGNERS = ("deployer",)
+RUN_VARIABLE = "run"  # a fresh id per verify, so checks that create things do not collide
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,67 @@ class Function:
 
 
 @dataclass(frozen=True)
-class Smoke:
-    """The event the verify stage sends to `function`'s `live` alias after a deploy."""
+class Expectation:
+    """What a smoke check's answer must be: its status, JSON fields present, JSON fields equal."""
 
-    function: str
-    event: str  # JSON file, relative to the service folder
+    status: int
+    fields: tuple[str, ...] = ()  # dotted paths into the JSON body that must be present
+    equal: dict[str, Any] = field(default_factory=dict)  # dotted path -> value it must equal
+
+
+@dataclass(frozen=True)
+class Check:
+    """One HTTP request verify sends through the API (the local gateway, or the API's URL in AWS).
+
+    Text in `path`, `headers` and `body` may use {run} (a fresh id per verify) and the names
+    earlier checks `save` from their answers, e.g. a token from authentication.
+    """
+
+    name: str
+    method: str
+    path: str
+    expect: Expectation
+    service: str = ""  # whose API; "" means the service's own
+    sign: str = ""  # "deployer": SigV4-signed by the service's deployer identity (for AWS_IAM routes)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None  # JSON sent as the request body
+    body_file: str = ""  # or a file in the service folder sent as the body
+    save: dict[str, str] = field(default_factory=dict)  # variable -> dotted path in the answer's JSON
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """What verify sends after a deploy: HTTP checks through the API, and/or an event invoked on `live`."""
+
+    function: str = ""  # direct invoke: the function whose `live` alias gets `event`
+    event: str = ""  # JSON file, relative to the service folder
+    checks: tuple[Check, ...] = ()
+
+
+STRATEGIES = ("all_at_once", "canary", "linear")
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """How `live` moves to a new version: at once, or in weighted steps watched by alarms and smoke checks.
+
+    canary: `percent` of traffic for `bake_s`, then all. linear: `percent` more every `interval_s`.
+    While a step runs, alarms and smoke checks are read every `interval_s`; the first alarm or
+    failed check moves `live` back.
+    """
+
+    strategy: str = "all_at_once"
+    percent: int = 10
+    interval_s: int = 60
+    bake_s: int = 300
+
+    def steps(self) -> list[tuple[int, int]]:
+        """(percent of traffic on the new version, seconds it runs watched) for each step before 100 %."""
+        if self.strategy == "canary":
+            return [(self.percent, self.bake_s)]
+        if self.strategy == "linear":
+            return [(percent, self.interval_s) for percent in range(self.percent, 100, self.percent)]
+        return []
 
 
 # Function settings an environment may override: name -> (default, lowest, highest).
@@ -83,6 +144,12 @@ class Manifest:
     smoke: Smoke | None = None
     # environment -> function -> tunable -> value; modules/service applies them in that environment
     environments: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    rollout: Rollout = Rollout()
+    rollouts: dict[str, Rollout] = field(default_factory=dict)  # environment -> its own rollout
+
+    def rollout_in(self, environment: str) -> Rollout:
+        """The environment's rollout (environments.<env>.rollout), else the service's, else all at once."""
+        return self.rollouts.get(environment, self.rollout)
 
 
 class _Reader:
@@ -169,25 +236,117 @@ def _parse_function(source: str, name: str, data: Any, tables: dict[str, Table])
     )
 
 
+def _relative_file(reader: _Reader, key: str, value: str, example: str) -> str:
+    if value.startswith("/") or ".." in value.split("/") or not value.endswith(".json"):
+        reader.fail(f"'{reader.where(key)}' must be a .json file inside the service folder, not {value!r}",
+                    f"e.g. {key}: {example}")
+    return value
+
+
+def _variables_in(value: Any) -> set[str]:
+    """The {name} variables used anywhere in a text, list or mapping."""
+    if isinstance(value, str):
+        return set(_VARIABLE.findall(value))
+    if isinstance(value, dict):
+        return set().union(*map(_variables_in, value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*map(_variables_in, value)) if value else set()
+    return set()
+
+
+def _parse_expectation(source: str, where: str, data: Any) -> Expectation:
+    reader = _Reader(source, where, data)
+    reader.allow_only("status", "fields", "equal")
+    fields = reader.names("fields", _FIELD_PATH, "JSON field paths like token or user.id")
+    equal = reader.data.get("equal", {})
+    if not isinstance(equal, dict) or not all(isinstance(key, str) and _FIELD_PATH.match(key) for key in equal):
+        reader.fail(f"'{reader.where('equal')}' must map JSON field paths to the values they must equal")
+    if "status" not in reader.data:
+        reader.fail(f"'{reader.where('status')}' is required: the HTTP status the answer must have")
+    return Expectation(status=reader.number("status", 200, 100, 599), fields=fields, equal=dict(equal))
+
+
+def _parse_check(source: str, index: int, data: Any, known: set[str]) -> Check:
+    reader = _Reader(source, f"smoke.checks[{index}]", data)
+    reader.allow_only("name", "request", "service", "sign", "headers", "body", "body_file", "expect", "save")
+    name = reader.text("name")
+    method, path = reader.text("request", _CHECK_REQUEST).split(" ", 1)
+    headers = reader.data.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        reader.fail(f"'{reader.where('headers')}' must map header names to texts")
+    if "body" in reader.data and "body_file" in reader.data:
+        reader.fail(f"'{reader.where('body')}' and 'body_file' exclude each other: send one body")
+    body_file = _relative_file(reader, "body_file", reader.text("body_file"), "tests/smoke/user.json") \
+        if "body_file" in reader.data else ""
+    save = reader.data.get("save", {})
+    if not isinstance(save, dict) or not all(
+        isinstance(k, str) and _NAME.match(k) and isinstance(v, str) and _FIELD_PATH.match(v) for k, v in save.items()
+    ):
+        reader.fail(f"'{reader.where('save')}' must map variable names to JSON field paths, like token: token")
+    unknown = sorted(_variables_in([path, headers, reader.data.get("body")]) - known)
+    if unknown:
+        reader.fail(f"check {name!r} uses {', '.join('{' + v + '}' for v in unknown)}, which no earlier check saves",
+                    "use {run} or a name an earlier check lists under 'save'")
+    service = reader.text("service", _SERVICE_NAME) if "service" in reader.data else ""
+    return Check(
+        name=name, method=method, path=path, service=service,
+        sign=reader.choice("sign", ("", *SIGNERS), "") if "sign" in reader.data else "",
+        headers=dict(headers), body=reader.data.get("body"), body_file=body_file,
+        expect=_parse_expectation(source, reader.where("expect"), reader.data.get("expect")),
+        save=dict(save),
+    )
+
+
 def _parse_smoke(source: str, data: Any, functions: dict[str, Function]) -> Smoke:
     reader = _Reader(source, "smoke", data)
-    reader.allow_only("function", "event")
-    function = reader.text("function")
-    if function not in functions:
-        reader.fail(f"'smoke.function' names {function!r}, which 'functions' does not declare",
-                    f"use one of: {', '.join(functions)}")
-    event = reader.text("event")
-    if event.startswith("/") or ".." in event.split("/") or not event.endswith(".json"):
-        reader.fail(f"'smoke.event' must be a .json file inside the service folder, not {event!r}",
-                    "e.g. event: tests/smoke/get.json")
-    return Smoke(function=function, event=event)
+    reader.allow_only("function", "event", "checks")
+    function = event = ""
+    if "function" in reader.data or "event" in reader.data:
+        function = reader.text("function")
+        if function not in functions:
+            reader.fail(f"'smoke.function' names {function!r}, which 'functions' does not declare",
+                        f"use one of: {', '.join(functions)}")
+        event = _relative_file(reader, "event", reader.text("event"), "tests/smoke/get.json")
+    listed = reader.data.get("checks", [])
+    if not isinstance(listed, list):
+        reader.fail("'smoke.checks' must be a list of checks", "see services/profile/service.yaml")
+    if not function and not listed:
+        reader.fail("'smoke' needs checks, or a function and an event to invoke it with")
+    checks: list[Check] = []
+    known = {RUN_VARIABLE}
+    for index, item in enumerate(listed):
+        check = _parse_check(source, index, item, known)
+        if check.name in {earlier.name for earlier in checks}:
+            reader.fail(f"two checks are named {check.name!r}", "give every check its own name")
+        checks.append(check)
+        known |= set(check.save)
+    return Smoke(function=function, event=event, checks=tuple(checks))
+
+
+def _parse_rollout(source: str, where: str, data: Any) -> Rollout:
+    reader = _Reader(source, where, data)
+    reader.allow_only("strategy", "percent", "interval_s", "bake_s")
+    return Rollout(
+        strategy=reader.choice("strategy", STRATEGIES, "all_at_once"),
+        percent=reader.number("percent", 10, 1, 99),
+        interval_s=reader.number("interval_s", 60, 1, 3600),
+        bake_s=reader.number("bake_s", 300, 0, 86400),
+    )
+
+
+def _parse_rollouts(source: str, data: Any) -> dict[str, Rollout]:
+    return {
+        environment: _parse_rollout(source, f"environments.{environment}.rollout", settings["rollout"])
+        for environment, settings in _Reader(source, "", {"environments": data}).mapping("environments").items()
+        if isinstance(settings, dict) and "rollout" in settings
+    }
 
 
 def _parse_environments(source: str, data: Any, functions: dict[str, Function]) -> dict[str, dict[str, dict[str, int]]]:
     environments: dict[str, dict[str, dict[str, int]]] = {}
     for environment, settings in _Reader(source, "", {"environments": data}).mapping("environments").items():
         reader = _Reader(source, f"environments.{environment}", settings)
-        reader.allow_only("functions")
+        reader.allow_only("functions", "rollout")
         environments[environment] = {}
         for function, values in reader.mapping("functions").items():
             if function not in functions:
@@ -203,7 +362,8 @@ def _parse_environments(source: str, data: Any, functions: dict[str, Function]) 
 def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     """Check a loaded manifest. Raises ManifestError naming `source` and the offending field."""
     reader = _Reader(source, "", data)
-    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke", "environments")
+    reader.allow_only("name", "description", "runtime", "api", "tables", "functions", "libs", "smoke", "environments",
+                      "rollout")
     name = reader.text("name", _SERVICE_NAME)
     if name != folder_name:
         reader.fail(f"'name' is {name!r} but the folder is services/{folder_name}", "make them the same")
@@ -245,6 +405,8 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
         libs=tuple(libs),
         smoke=smoke,
         environments=_parse_environments(source, reader.data.get("environments", {}), functions),
+        rollout=_parse_rollout(source, "rollout", reader.data["rollout"]) if "rollout" in reader.data else Rollout(),
+        rollouts=_parse_rollouts(source, reader.data.get("environments", {})),
     )
 
 

@@ -88,11 +88,15 @@ def load_service(name: str, services_dir: Path = SERVICES_DIR) -> Service:
                 f"defined: {', '.join(defined)}",
             )
     smoke = manifest.smoke
-    if smoke is not None and not (folder / smoke.event).is_file():
-        raise ManifestError(
-            f"{source}: smoke.event is {smoke.event!r} but services/{name}/{smoke.event} does not exist",
-            "create the event file (JSON) or fix the path",
-        )
+    files = [("smoke.event", smoke.event)] if smoke and smoke.event else []
+    files += [(f"smoke check {check.name!r} body_file", check.body_file) for check in smoke.checks if check.body_file] \
+        if smoke else []
+    for what, relative in files:
+        if not (folder / relative).is_file():
+            raise ManifestError(
+                f"{source}: {what} is {relative!r} but services/{name}/{relative} does not exist",
+                "create the file (JSON) or fix the path",
+            )
     return service
 
 

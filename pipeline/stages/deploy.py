@@ -135,11 +135,13 @@ def _upload(target: Target, service: Service, artifact: Artifact, key: str) -> b
         return True
 
 
-def ship_code(target: Target, service: Service, artifact: Artifact, key: str, force_publish: bool) -> ShippedCode:
+def ship_code(target: Target, service: Service, artifact: Artifact, key: str, force_publish: bool,
+              first_percent: int = 100) -> ShippedCode:
     """Point every function's `live` alias at a version running `artifact`.
 
     A function whose `live` version already runs the artifact is left alone unless Terraform
-    just changed its configuration (`force_publish`).
+    just changed its configuration (`force_publish`). With `first_percent` below 100 (a rollout),
+    `live` keeps its version and sends that share of traffic to the new one.
     """
     client = target.client("lambda", Identity.DEPLOYER)
     versions: dict[str, str] = {}
@@ -156,10 +158,17 @@ def ship_code(target: Target, service: Service, artifact: Artifact, key: str, fo
             client.update_function_code(FunctionName=name, S3Bucket=target.environment.artifact_bucket, S3Key=key)
             client.get_waiter("function_updated_v2").wait(FunctionName=name)
         version = client.publish_version(FunctionName=name, CodeSha256=artifact.sha256_base64)["Version"]
-        client.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
+        client.update_alias(FunctionName=name, Name=ALIAS, **alias_routing(live_version, version, first_percent))
         versions[function] = version
         moved = True
     return ShippedCode(versions, moved)
+
+
+def alias_routing(old: str, new: str, percent: int) -> dict[str, Any]:
+    """update_alias arguments sending `percent` of traffic to version `new` and the rest to `old`."""
+    if percent >= 100 or old == new:
+        return {"FunctionVersion": new, "RoutingConfig": {"AdditionalVersionWeights": {}}}
+    return {"FunctionVersion": old, "RoutingConfig": {"AdditionalVersionWeights": {new: percent / 100}}}
 
 
 def root_variables(target: Target, service: Service) -> dict[str, Any]:
@@ -198,14 +207,17 @@ def plan_deploy(
     return DeployPlan(key, current_hash, reviewed)
 
 
-def apply_deploy(target: Target, service: Service, artifact: Artifact, plan: DeployPlan) -> DeployOutcome:
+def apply_deploy(target: Target, service: Service, artifact: Artifact, plan: DeployPlan,
+                 first_percent: int = 100) -> DeployOutcome:
     """Upload the artifact, apply the reviewed plan if there is one, then move `live`: the deploy stage.
 
+    With `first_percent` below 100, `live` sends only that share to the new versions (a rollout's first step).
     Raises TerraformError (StalePlan, PartialApply, StateNotSaved among them) from the apply.
     """
     uploaded = _upload(target, service, artifact, plan.artifact_key)
     infra = apply_reviewed(plan.infra) if plan.infra is not None else None
-    shipped = ship_code(target, service, artifact, plan.artifact_key, force_publish=infra is not None and infra.changed)
+    shipped = ship_code(target, service, artifact, plan.artifact_key,
+                        force_publish=infra is not None and infra.changed, first_percent=first_percent)
     return DeployOutcome(plan.artifact_key, uploaded, plan.infra_hash, infra, shipped.versions, shipped.moved)
 
 

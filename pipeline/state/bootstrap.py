@@ -21,6 +21,7 @@ from pipeline.terraform.toolchain import Toolchain
 
 BOOTSTRAP_ROOT = PROJECT_ROOT / "ops" / "bootstrap"
 IAM_ROOT = PROJECT_ROOT / "ops" / "iam"
+ALERTS_ROOT = PROJECT_ROOT / "ops" / "alerts"
 
 
 def bootstrap_state_file(target: Target) -> Path:
@@ -101,6 +102,42 @@ def apply_iam(target: Target, toolchain: Toolchain) -> None:
     """Create (or converge) the boundary, every function's role and every service's deployer."""
     terraform = terraform_for(target, toolchain, IAM_ROOT, Identity.OPS)
     plan_and_apply(terraform, s3_backend(target, IAM_ROOT), iam_variables(target))
+
+
+def alerts_topic_name(environment: str) -> str:
+    """The topic every service's alarms notify (modules/service finds it by this name)."""
+    return f"{environment}-alerts"
+
+
+def alerts_variables(target: Target) -> dict[str, Any]:
+    """Inputs of ops/alerts: the environment's alert_subscriptions ("protocol:endpoint") split."""
+    environment = target.environment
+    subscriptions = [dict(zip(("protocol", "endpoint"), item.split(":", 1))) for item in environment.alert_subscriptions]
+    return {"environment": environment.name, "region": environment.region, "subscriptions": subscriptions}
+
+
+def apply_alerts(target: Target, toolchain: Toolchain) -> None:
+    """Create (or converge) the environment's alerts topic and its subscriptions."""
+    terraform = terraform_for(target, toolchain, ALERTS_ROOT, Identity.OPS)
+    plan_and_apply(terraform, s3_backend(target, ALERTS_ROOT), alerts_variables(target))
+
+
+def _topic_exists(target: Target) -> bool:
+    suffix = ":" + alerts_topic_name(target.environment.name)
+    pages = target.client("sns", Identity.OPS).get_paginator("list_topics").paginate()
+    return any(topic["TopicArn"].endswith(suffix) for page in pages for topic in page.get("Topics", []))
+
+
+def ensure_alerts(target: Target, toolchain: Toolchain) -> list[str]:
+    """Make sure the alerts topic exists; returns the ops roots applied. Raises BootstrapMissing outside `local`."""
+    if _topic_exists(target):
+        return []
+    name = target.environment.name
+    return _applied_locally(
+        target, "ops/alerts", lambda: apply_alerts(target, toolchain),
+        f"environment '{name}' has no alerts topic {alerts_topic_name(name)}: service alarms would notify nobody",
+        f"ops must apply ops/alerts: make alerts-apply ENV={name}",
+    )
 
 
 def _applied_locally(target: Target, root: str, apply: Callable[[], None], missing: str, hint: str) -> list[str]:

@@ -22,10 +22,11 @@ PREFIX = "ledger"
 # One key per service names its last success (service.time.commit.origin/; service names have no dots),
 # so a single listing reads every service's base.
 HEADS_PREFIX = "ledger-heads"
+REMOVED = "removed"  # the origin of a head written by `remove`
 
 ExecutionResult = Literal["running", "succeeded", "failed", "released"]  # released: a lock forced open by `unlock`
 StageStatus = Literal["succeeded", "failed", "skipped"]
-ExecutionKind = Literal["deploy", "promote", "rollback", "unlock"]
+ExecutionKind = Literal["deploy", "promote", "rollback", "unlock", "remove"]
 
 
 def new_execution_id() -> str:
@@ -79,6 +80,7 @@ class LedgerEntry:
     kind: ExecutionKind = "deploy"
     origin: str = ""  # promote: the source environment's execution; rollback: the execution restored;
     # unlock: the execution whose lock was released
+    shifts: tuple[str, ...] = ()  # a progressive rollout's traffic shifts (and rollback), in order
 
     @classmethod
     def start(
@@ -103,7 +105,7 @@ class LedgerEntry:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LedgerEntry:
         stages = tuple(StageRecord(**stage) for stage in data.pop("stages", []))
-        return cls(stages=stages, **data)
+        return cls(stages=stages, shifts=tuple(data.pop("shifts", ())), **data)
 
 
 class Ledger:
@@ -132,16 +134,29 @@ class Ledger:
 
     def record(self, entry: LedgerEntry) -> None:
         """Store an execution; a passing one also becomes the service's last success."""
-        body = json.dumps(asdict(entry), indent=2, sort_keys=True).encode()
-        self._s3.put_object(
-            Bucket=self._bucket, Key=f"{PREFIX}/{entry.service}/executions/{entry.execution_id}.json", Body=body
-        )
+        body = self._put_execution(entry)
         if entry.result == "succeeded":
             self._s3.put_object(Bucket=self._bucket, Key=f"{PREFIX}/{entry.service}/last-success.json", Body=body)
             self._move_head(entry)
 
-    def _move_head(self, entry: LedgerEntry) -> None:
-        origin = "committed" if entry.from_commit else "uncommitted"
+    def _put_execution(self, entry: LedgerEntry) -> bytes:
+        body = json.dumps(asdict(entry), indent=2, sort_keys=True).encode()
+        self._s3.put_object(
+            Bucket=self._bucket, Key=f"{PREFIX}/{entry.service}/executions/{entry.execution_id}.json", Body=body
+        )
+        return body
+
+    def record_removal(self, entry: LedgerEntry) -> None:
+        """Store a removal, forget the service's last success and mark its head removed (records stay, for audit).
+
+        `changed` then treats the service as never deployed here, and a later deploy plans from scratch.
+        """
+        self._put_execution(entry)
+        self._s3.delete_object(Bucket=self._bucket, Key=f"{PREFIX}/{entry.service}/last-success.json")
+        self._move_head(entry, REMOVED)
+
+    def _move_head(self, entry: LedgerEntry, origin: str = "") -> None:
+        origin = origin or ("committed" if entry.from_commit else "uncommitted")
         head = f"{entry.service}.{int(entry.finished_at * 1000):016d}.{entry.commit or 'none'}.{origin}"
         key = f"{HEADS_PREFIX}/{head}/"
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=b"")
@@ -157,7 +172,7 @@ class Ledger:
         Heads are folder-like keys, so one delimited listing returns them as bare prefixes:
         parsing a thousand full object entries (dates, sizes) would cost half a second.
         """
-        newest: dict[str, tuple[str, LedgerHead]] = {}
+        newest: dict[str, tuple[str, LedgerHead | None]] = {}
         paginator = self._s3.get_paginator("list_objects_v2")
         try:
             pages = list(paginator.paginate(Bucket=self._bucket, Prefix=f"{HEADS_PREFIX}/", Delimiter="/"))
@@ -167,8 +182,10 @@ class Ledger:
             for prefix in page.get("CommonPrefixes", []):
                 service, stamp, commit, origin = prefix["Prefix"][len(HEADS_PREFIX) + 1 : -1].split(".")
                 if service not in newest or stamp > newest[service][0]:
-                    newest[service] = (stamp, LedgerHead("" if commit == "none" else commit, origin == "committed"))
-        return {service: head for service, (_, head) in newest.items()}
+                    removed = origin == REMOVED  # removed since: it counts as never deployed
+                    newest[service] = (stamp, None if removed else LedgerHead("" if commit == "none" else commit,
+                                                                              origin == "committed"))
+        return {service: head for service, (_, head) in newest.items() if head is not None}
 
     def record_unlock(self, entry: LedgerEntry) -> None:
         """Store a forced release of the service's deploy lock (an entry of kind "unlock")."""

@@ -18,7 +18,7 @@ from pipeline.paths import local_dir
 from pipeline.policy.grants import Place, missing_grants
 from pipeline.project.naming import role_name
 from pipeline.project.services import Service, load_service
-from pipeline.state.bootstrap import bootstrap_state_file, ensure_buckets, ensure_roles
+from pipeline.state.bootstrap import bootstrap_state_file, ensure_alerts, ensure_buckets, ensure_roles
 from pipeline.terraform.roots import s3_backend
 from pipeline.terraform.runner import ERRORED_STATE
 from pipeline.terraform.toolchain import Toolchain
@@ -149,10 +149,11 @@ def preflight(target: Target, toolchain: Toolchain, service: Service, note: Call
 
     The endpoint answers; a reset local emulator's leftovers go; the buckets exist; the state
     bucket is versioned and locking is on (checked before ops' IAM state is written there);
-    the service's roles exist and already allow what its manifest declares. `note` hears what
-    was done on the way. Raises PreflightFailed, GrantsMissing or BootstrapMissing; in `local`
-    missing buckets and roles are applied as ops instead, but changed grants never are: ops review
-    them (make iam-plan, make iam-apply) as they would in AWS.
+    the service's roles exist and already allow what its manifest declares; the alerts topic its
+    alarms notify exists. `note` hears what was done on the way. Raises PreflightFailed,
+    GrantsMissing or BootstrapMissing; in `local` missing buckets, roles and the alerts topic are
+    applied as ops instead, but changed grants never are: ops review them (make iam-plan, make
+    iam-apply) as they would in AWS.
     """
     if target.emulator_started:
         note(f"started the local AWS emulator at {target.endpoint}")
@@ -163,6 +164,6 @@ def preflight(target: Target, toolchain: Toolchain, service: Service, note: Call
              "and every service deploys as new")
     applied = ensure_buckets(target, toolchain)
     check_state_safety(target, s3_backend(target, service.infra_dir))
-    for root in applied + ensure_roles(target, toolchain, service):
+    for root in applied + ensure_roles(target, toolchain, service) + ensure_alerts(target, toolchain):
         note(f"applied {root} as ops (local environment only)")
     check_grants_applied(target, service)

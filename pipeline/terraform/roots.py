@@ -94,16 +94,17 @@ class ReviewedPlan:
 
 
 def plan_reviewed(
-    terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any], review: PlanReview | None = None
+    terraform: Terraform, backend: Mapping[str, str], variables: Mapping[str, Any], review: PlanReview | None = None,
+    destroy: bool = False,
 ) -> ReviewedPlan:
-    """init (unless unchanged), plan to a saved file, and let `review` see the plan's JSON.
+    """init (unless unchanged), plan (a destroy, with `destroy`) to a saved file, and let `review` see the plan's JSON.
 
     `review` may refuse the plan by raising; the plan file is then deleted. Changes nothing.
     """
     terraform.init(backend)
     var_file = terraform.data_dir / "inputs.tfvars.json"
     var_file.write_text(json.dumps(dict(variables), indent=2, sort_keys=True))
-    plan = terraform.plan(terraform.data_dir / "plan.tfplan", var_file)
+    plan = terraform.plan(terraform.data_dir / "plan.tfplan", var_file, destroy)
     reviewed = ReviewedPlan(terraform, plan.path, plan.has_changes, hashlib.sha256(plan.path.read_bytes()).hexdigest())
     try:
         if plan.has_changes and review is not None:

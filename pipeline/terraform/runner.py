@@ -179,9 +179,9 @@ class Terraform:
         packages = list((self.data_dir / "providers").glob("*/*/*/*/*"))
         return (self.data_dir / "terraform.tfstate").is_file() and all(package.exists() for package in packages)
 
-    def plan(self, plan_file: Path, var_file: Path | None = None) -> PlanResult:
-        """Write a saved plan; `has_changes` says whether applying it would change anything."""
-        args = ["plan", "-no-color", "-input=false", "-detailed-exitcode", f"-out={plan_file}"]
+    def plan(self, plan_file: Path, var_file: Path | None = None, destroy: bool = False) -> PlanResult:
+        """Write a saved plan (of destroying everything, with `destroy`); `has_changes` says whether applying it would change anything."""
+        args = ["plan", "-no-color", "-input=false", "-detailed-exitcode", f"-out={plan_file}", *(["-destroy"] if destroy else [])]
         if var_file is not None:
             args.append(f"-var-file={var_file}")
         result = self.run(args, ok_codes=(0, 2))

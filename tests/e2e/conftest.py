@@ -169,6 +169,49 @@ def forget_service(target: Target, service: str) -> None:
             s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
 
 
+GREETER_MANIFEST = """name: greeter
+description: Answers GET /greeting through its public API; its smoke check asks for it.
+runtime: python3.11
+api:
+  authorization: NONE
+functions:
+  greet:
+    handler: greeter.greet.handler
+    route: GET /greeting
+smoke:
+  checks:
+    - name: the greeting answers
+      request: GET /greeting
+      expect: {status: 200, fields: [greeting, version]}
+"""
+# The handler answers `status` with `body`: a healthy release, or one broken as the test needs.
+GREETER_HANDLER = (
+    "import json\n\n\ndef handler(event, context):\n"
+    "    return {{'statusCode': {status}, 'body': json.dumps({body})}}\n"
+)
+
+
+def write_greeter(project: Project, status: int, body: dict[str, object]) -> None:
+    """Make `greeter`'s handler answer `status` and `body` (its unit test keeps passing)."""
+    folder = project.root / "services" / "greeter"
+    (folder / "src" / "greeter" / "greet.py").write_text(GREETER_HANDLER.format(status=status, body=body))
+
+
+def add_greeter_service(project: Project) -> None:
+    """`greeter`: one function behind a public API route, with an HTTP smoke check."""
+    folder = project.root / "services" / "greeter"
+    (folder / "src" / "greeter").mkdir(parents=True)
+    (folder / "tests").mkdir()
+    (folder / "service.yaml").write_text(GREETER_MANIFEST)
+    (folder / "src" / "greeter" / "__init__.py").write_text("")
+    write_greeter(project, 200, {"greeting": "hello", "version": 1})
+    (folder / "tests" / "test_greet.py").write_text(
+        "from greeter.greet import handler\n\n\ndef test_answers():\n    assert 'statusCode' in handler({}, None)\n"
+    )
+    shutil.copytree(project.root / "services" / "location" / "infra", folder / "infra", dirs_exist_ok=True)
+
+
+
 @pytest.fixture(scope="session")
 def gateway_port(local_target: Target) -> Iterator[int]:
     """The port `deploy.py serve` uses in this session; deploys point services' API URLs at it."""

@@ -32,9 +32,21 @@ TABLES = ("local-authentication-users", "local-authentication-tokens", "local-lo
 
 @pytest.fixture(scope="module")
 def deployed(project: Project) -> None:
+    """One deploy of all three, in parallel as far as their calls allow (callees first), each smoke-checked."""
+    result = project.deploy_py("deploy", *(f"--service={service}" for service in reversed(SERVICES)), "--jobs", "3")
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+
+
+def test_callees_deployed_first_and_every_smoke_check_passed(deployed: None, local_target: Target) -> None:
+    from pipeline.state.ledger import Ledger
+
+    ledger = Ledger(local_target)
+    last = {service: ledger.executions(service)[-1] for service in SERVICES}
+    assert last["authentication"].finished_at <= last["location"].started_at
+    assert last["location"].finished_at <= last["profile"].started_at
     for service in SERVICES:
-        result = project.deploy_py("deploy", "--service", service)
-        assert result.returncode == 0, f"{service}:\n{result.stdout}\n{result.stderr}"
+        assert last[service].result == "succeeded"
+        assert "smoke checks passed" in last[service].stages[-1].detail, last[service].stages[-1]
 
 
 @dataclass(frozen=True)
@@ -161,6 +173,19 @@ def test_functions_and_tables_are_configured_from_the_manifests(deployed: None, 
             assert group["retentionInDays"] == 30
             assert {f"{deployed_name}-errors", f"{deployed_name}-throttles"} <= alarms
     assert {f"{table}-read-throttles" for table in TABLES} <= alarms
+
+
+def test_every_alarm_of_every_service_tells_the_alerts_topic(deployed: None, local_target: Target) -> None:
+    topic = "arn:aws:sns:us-east-1:123456789012:local-alerts"
+    sns = local_target.client("sns", Identity.OPS)
+    subscribed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscribed] == [("email", "ops-local@example.com")]
+    service_alarms = [alarm for page in local_target.client("cloudwatch", Identity.OPS).get_paginator(
+        "describe_alarms").paginate() for alarm in page["MetricAlarms"]
+        if alarm["AlarmName"].startswith(tuple(f"local-{service}-" for service in SERVICES))]
+    assert len(service_alarms) >= 2 * 7 + len(TABLES)  # Errors and Throttles of seven functions, each table's
+    for alarm in service_alarms:
+        assert alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic], alarm["AlarmName"]
     dynamodb = local_target.client("dynamodb", Identity.OPS)
     for table in TABLES:
         assert dynamodb.describe_table(TableName=table)["Table"]["SSEDescription"]["Status"] == "ENABLED"

@@ -9,7 +9,7 @@ import pytest
 from pipeline.aws import Target
 from pipeline.errors import BootstrapMissing, ManifestError
 from pipeline.project.environments import load_environments
-from pipeline.state.bootstrap import iam_variables
+from pipeline.state.bootstrap import alerts_variables, iam_variables
 
 AWS_ENVIRONMENT = '''
 [dev]
@@ -42,4 +42,23 @@ def test_deployer_principals_must_be_a_list_of_arns(tmp_path: Path) -> None:
     path.write_text(AWS_ENVIRONMENT + 'deployer_principals = "arn:aws:iam::1:role/ci"\n')
 
     with pytest.raises(ManifestError, match="deployer_principals must list principal ARNs"):
+        load_environments(path)
+
+
+def test_alert_subscriptions_become_ops_alerts_inputs(tmp_path: Path) -> None:
+    path = tmp_path / "environments.toml"
+    path.write_text(AWS_ENVIRONMENT + 'alert_subscriptions = ["email:oncall@example.com", "https://hooks.example.com/a:b"]\n')
+
+    variables = alerts_variables(Target(load_environments(path)["dev"]))
+
+    assert variables["subscriptions"] == [{"protocol": "email", "endpoint": "oncall@example.com"},
+                                          {"protocol": "https", "endpoint": "//hooks.example.com/a:b"}]
+
+
+@pytest.mark.parametrize("bad", ['"email:x"', '["pager:x"]', '["email:"]'])
+def test_alert_subscriptions_must_be_protocol_and_endpoint(tmp_path: Path, bad: str) -> None:
+    path = tmp_path / "environments.toml"
+    path.write_text(AWS_ENVIRONMENT + f"alert_subscriptions = {bad}\n")
+
+    with pytest.raises(ManifestError, match=r"\[dev\] alert_subscriptions must list \"protocol:endpoint\""):
         load_environments(path)

@@ -84,6 +84,7 @@ def test_an_environment_without_a_ledger_has_no_heads(local_target: Target) -> N
     missing = replace(local_target.environment, artifact_bucket=f"test-missing-{uuid.uuid4().hex[:8]}")
 
     assert Ledger(replace(local_target, environment=missing)).heads() == {}
+    assert Ledger(replace(local_target, environment=missing)).executions() == []
 
 
 @pytest.mark.emulator
@@ -102,3 +103,16 @@ def test_unlocks_show_in_the_history_but_are_not_executions(ledger: Ledger) -> N
     assert [entry.execution_id for entry in ledger.history(service)] == [ran.execution_id, "unlock-1"]
     assert [entry.execution_id for entry in ledger.executions(service)] == [ran.execution_id]
     assert ledger.last_success(service) == ran
+
+
+@pytest.mark.emulator
+def test_a_removed_service_has_no_head_or_last_success_but_keeps_its_records(ledger: Ledger) -> None:
+    ledger.record(execution("delta", "f" * 40, "succeeded", 100))
+    ledger.record(execution("omega", "a" * 40, "succeeded", 110))
+    ledger.record_removal(replace(execution("delta", "", "succeeded", 200, from_commit=False), kind="remove"))
+
+    assert ledger.heads() == {"omega": LedgerHead("a" * 40, True)}
+    assert ledger.last_success("delta") is None
+    assert [(e.kind, e.result) for e in ledger.executions("delta")] == [("deploy", "succeeded"), ("remove", "succeeded")]
+    ledger.record(execution("delta", "b" * 40, "succeeded", 300))  # deployed again: a head again
+    assert ledger.heads()["delta"] == LedgerHead("b" * 40, True)

@@ -36,7 +36,7 @@ def test_a_result_succeeded_exactly_when_it_has_an_execution() -> None:
 
 
 @pytest.mark.emulator
-def test_a_refused_preflight_fails_each_pipeline_on_its_own_with_every_stage_skipped(
+def test_a_refused_preflight_fails_the_callee_with_every_stage_skipped_and_its_caller_is_not_deployed(
     local_target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bucket = f"unversioned-{uuid.uuid4().hex[:8]}"
@@ -47,16 +47,15 @@ def test_a_refused_preflight_fails_each_pipeline_on_its_own_with_every_stage_ski
     monkeypatch.setenv(ENVIRONMENTS_FILE_VARIABLE, str(environments))
     reporter = Recorder()
 
-    results = deploy_services(["profile", "location"], "unsafe", reporter, jobs=2)
+    results = deploy_services(["location", "authentication"], "unsafe", reporter, jobs=2)
 
-    assert [result.service for result in results] == ["profile", "location"]
-    for result in results:
-        assert not result.succeeded
-        assert result.error.startswith(f"state bucket {bucket} has versioning off")
-        assert result.hint == "ops must turn versioning on (ops/bootstrap does) before anything deploys"
-    for service in ("profile", "location"):
-        finished = [(event, detail) for name, event, detail in reporter.events if name == service and event != "note"]
-        assert finished == [(f"{stage} skipped", "refused before any stage ran") for stage in STAGES]
+    assert [result.service for result in results] == ["authentication", "location"]  # callee first
+    callee, caller = results
+    assert not callee.succeeded and callee.error.startswith(f"state bucket {bucket} has versioning off")
+    assert callee.hint == "ops must turn versioning on (ops/bootstrap does) before anything deploys"
+    finished = [(event, detail) for name, event, detail in reporter.events if name == "authentication" and event != "note"]
+    assert finished == [(f"{stage} skipped", "refused before any stage ran") for stage in STAGES]
+    assert not caller.succeeded and caller.error == "not deployed: it calls authentication, whose pipeline failed"
 
 
 @pytest.mark.emulator

@@ -13,6 +13,7 @@ from pipeline.errors import ScaffoldError
 from pipeline.flows.scaffold import create_service, package_name, render
 from pipeline.paths import PROJECT_ROOT
 from pipeline.project.locks import lock_problem, service_lock_target
+from pipeline.project.services import load_service
 
 
 def test_rendered_files_name_the_service_and_its_package() -> None:
@@ -37,10 +38,18 @@ def test_a_created_service_loads_and_its_tests_pass(tmp_path: Path) -> None:
     services.mkdir()
     for shared in ("modules", "libs"):  # what the new service refers to, outside its folder
         (tmp_path / shared).symlink_to(PROJECT_ROOT / shared)
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_text((PROJECT_ROOT / ".github" / "CODEOWNERS").read_text())
 
     created = create_service("inventory", "Stock levels.", services_dir=services)
 
     assert created.roles == ("local-inventory-get_status",)
+    codeowners = (tmp_path / ".github" / "CODEOWNERS").read_text().splitlines()
+    assert codeowners[codeowners.index("/services/profile/        @monorepo-org/profile") + 1].split() == [
+        "/services/inventory/", "@monorepo-org/inventory"]
+    assert Path(".github/CODEOWNERS") in created.files
+    smoke = load_service("inventory", services).manifest.smoke
+    assert smoke is not None and [check.name for check in smoke.checks] == ["status answers"]
     assert (services / "inventory" / "infra" / ".terraform.lock.hcl").is_file()
     assert lock_problem(service_lock_target(services / "inventory" / "requirements.in", "python3.11")) is None
     env = {**os.environ, "PYTHONPATH": f"{services / 'inventory' / 'src'}{os.pathsep}{PROJECT_ROOT / 'libs' / 'service_kit'}"}

@@ -181,6 +181,16 @@ data "aws_iam_policy_document" "permissions" {
     }
   }
 
+  # verify's smoke checks call the service's own IAM-authorised routes, signed as the deployer.
+  dynamic "statement" {
+    for_each = length(var.api_route_arns) > 0 ? [1] : []
+    content {
+      sid       = "SmokeCheckOwnRoutes"
+      actions   = ["execute-api:Invoke"]
+      resources = var.api_route_arns
+    }
+  }
+
   # Terraform's data "aws_iam_role" looks the service's execution roles up by name; preflight reads
   # their policies to refuse code whose grants ops have not applied yet.
   statement {

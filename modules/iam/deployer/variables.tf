@@ -74,6 +74,12 @@ variable "denied_iam_actions" {
   }
 }
 
+variable "api_route_arns" {
+  description = "execute-api ARNs of the service's own routes, which verify's smoke checks call signed as the deployer."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Tags merged onto the role."
   type        = map(string)
