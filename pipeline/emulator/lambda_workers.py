@@ -202,8 +202,14 @@ class Pool:
             for other in [k for k in self._idle if k.function == key.function and k != key]:
                 if other.version == key.version or other.version not in referenced_versions:
                     retired.extend(self._idle.pop(other))
-            idle = self._idle.get(key)
-            worker = idle.pop() if idle else None
+            idle = self._idle.get(key, [])
+            worker = None
+            while idle and worker is None:
+                candidate = idle.pop()
+                if candidate.process.poll() is None:
+                    worker = candidate
+                else:  # killed while idle (by hand, or the kernel's OOM killer): not reusable
+                    retired.append(candidate)
             self._start_reaper()
         for old in retired:
             old.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 from service_kit.http import CORRELATION_HEADER
 
 _TIMEOUT_S = 5
+# Lambda puts the invocation's X-Ray trace header here; boto3 forwards it on AWS calls by itself.
+_TRACE_ENV = "_X_AMZN_TRACE_ID"
+_TRACE_HEADER = "X-Amzn-Trace-Id"
 
 
 def invoke_function(function_name: str, body: dict[str, Any], correlation_id: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
@@ -31,6 +35,8 @@ def signed_request(method: str, url: str, correlation_id: str, body: dict[str, A
                    headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """An HTTP request to an IAM-authorised API, signed with SigV4 by the function's own role.
 
+    It carries the correlation ID and the invocation's trace header, as boto3 calls do.
+
     Returns the status and JSON body. Raises urllib.error.URLError when the API is unreachable.
     """
     import boto3
@@ -39,8 +45,9 @@ def signed_request(method: str, url: str, correlation_id: str, body: dict[str, A
 
     session = boto3.Session()
     data = json.dumps(body).encode() if body is not None else None
+    trace = {_TRACE_HEADER: os.environ[_TRACE_ENV]} if os.environ.get(_TRACE_ENV) else {}
     request = AWSRequest(method=method, url=url, data=data, headers={
-        **(headers or {}), CORRELATION_HEADER: correlation_id, "content-type": "application/json",
+        **(headers or {}), **trace, CORRELATION_HEADER: correlation_id, "content-type": "application/json",
     })
     credentials = session.get_credentials()
     SigV4Auth(credentials.get_frozen_credentials(), "execute-api", session.region_name).add_auth(request)
