@@ -9,11 +9,11 @@ import argparse
 import sys
 import traceback
 
-from cli.commands import deploy, graph, local, logs, ops, releases, services, status
+from cli.commands import deploy, graph, local, logs, ops, releases, services, status, watch
 from cli.common import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED
 from pipeline.errors import Interrupted, PipelineError
 
-COMMAND_MODULES = (deploy, releases, local, services, ops, logs, status, graph)
+COMMAND_MODULES = (deploy, releases, local, services, ops, logs, status, graph, watch)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for route in load_routes(target):
         method, path = route.route_key.split(" ", 1)
         print(f"  {method:6} /{route.service}{path}  [{route.authorization}] -> {route.function_arn.split(':function:')[1]}")
+    print(f"console at http://{HOST}:{server.server_port}/_console")
     print("Ctrl-C stops it", flush=True)
     try:
         server.serve_forever()

@@ -52,7 +52,7 @@ def status_table(statuses: list[ServiceStatus]) -> str:
     header = ["SERVICE", "ENV", "LIVE", "LAST EXECUTION", "INFRA INPUTS", "DRIFT", "ALARMS", "ARTIFACT", "COMMIT", "API"]
     rows = [header] + [status_row(s, now) for s in sorted(statuses, key=lambda s: s.service)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     for status in statuses:
         lines += [f"drift in {status.environment}/{status.service}: {line}" for line in status.drift]
     return "\n".join(lines)

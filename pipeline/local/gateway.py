@@ -196,6 +196,10 @@ class Gateway:
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes, source_ip: str) -> HttpResponse:
         """Answer one request as API Gateway would."""
         parts = urlsplit(url)
+        if parts.path == "/_console" or parts.path.startswith("/_console/"):
+            from pipeline.local.console import handle_console
+
+            return handle_console(self.target, method, url)
         service, _, rest = parts.path.lstrip("/").partition("/")
         path = "/" + rest
         for route in self.routes():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import urllib.error
@@ -16,15 +17,29 @@ _TRACE_ENV = "_X_AMZN_TRACE_ID"
 _TRACE_HEADER = "X-Amzn-Trace-Id"
 
 
+@functools.cache
+def _lambda_client() -> Any:
+    """One client per execution environment, as Lambda advises: creating one costs milliseconds."""
+    import boto3
+
+    return boto3.client("lambda")
+
+
+@functools.cache
+def _session() -> Any:
+    """The signing session, made once; its credentials come from the environment (renewed there)."""
+    import boto3
+
+    return boto3.Session()
+
+
 def invoke_function(function_name: str, body: dict[str, Any], correlation_id: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """Invoke another service's function (its `live` alias) with an HTTP-API-shaped event.
 
     Returns the status and JSON body it answered. Raises RuntimeError when the function failed.
     """
-    import boto3
-
     event = {"headers": {**(headers or {}), CORRELATION_HEADER: correlation_id}, "body": json.dumps(body)}
-    answer = boto3.client("lambda").invoke(FunctionName=function_name, Qualifier="live", Payload=json.dumps(event))
+    answer = _lambda_client().invoke(FunctionName=function_name, Qualifier="live", Payload=json.dumps(event))
     payload = json.loads(answer["Payload"].read())
     if answer.get("FunctionError"):
         raise RuntimeError(f"{function_name} failed: {payload.get('errorType')}")
@@ -39,11 +54,10 @@ def signed_request(method: str, url: str, correlation_id: str, body: dict[str, A
 
     Returns the status and JSON body. Raises urllib.error.URLError when the API is unreachable.
     """
-    import boto3
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
 
-    session = boto3.Session()
+    session = _session()
     data = json.dumps(body).encode() if body is not None else None
     trace = {_TRACE_HEADER: os.environ[_TRACE_ENV]} if os.environ.get(_TRACE_ENV) else {}
     request = AWSRequest(method=method, url=url, data=data, headers={
