@@ -70,7 +70,8 @@ def signed(method: str, url: str, body: Any) -> dict[str, str]:
     from botocore.credentials import Credentials
 
     ops = emulator.ops_credentials()
-    prepared = AWSRequest(method=method, url=url, data=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    data = json.dumps(body).encode() if body is not None else None
+    prepared = AWSRequest(method=method, url=url, data=data, headers={"content-type": "application/json"})
     SigV4Auth(Credentials(ops.access_key_id, ops.secret_access_key), "execute-api", "us-east-1").add_auth(prepared)
     return dict(prepared.headers.items())
 

@@ -204,13 +204,17 @@ def run(function: Any, event: bytes, endpoint: str, request_id: str, log_stream:
     return Outcome(answer.ok, answer.payload, answer.log)
 
 
-def write_log(function: Any, log_stream: str, lines: list[str]) -> None:
-    """Append an invocation's log lines to a new stream of the function's log group."""
+def write_log(function: Any, log_stream: str, lines: list[str], started_ms: int) -> None:
+    """Append an invocation's log lines to a new stream of the function's log group.
+
+    The first line (START) is stamped with the invocation's start, the rest with now, so a
+    reader ordering by time sees START before the function's own (self-timestamped) lines.
+    """
     logs = function.logs_backend
     logs.ensure_log_group(function.logs_group_name)
     logs.create_log_stream(function.logs_group_name, log_stream)
     now = int(time.time() * 1000)
-    events = [{"timestamp": now, "message": line} for line in lines]
+    events = [{"timestamp": started_ms if index == 0 else now, "message": line} for index, line in enumerate(lines)]
     logs.put_log_events(function.logs_group_name, log_stream, events)
 
 
@@ -224,13 +228,13 @@ def invoke(function: Any, body: bytes | str, request_headers: Any, response_head
     log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{function.version}]{uuid.uuid4().hex}"
 
     def run_and_log() -> Outcome:
-        started = time.monotonic()
+        started, started_ms = time.monotonic(), int(time.time() * 1000)
         outcome = run(function, event, endpoint, request_id, log_stream, request_headers.get("x-amzn-trace-id"))
         millis = (time.monotonic() - started) * 1000
         lines = [f"START RequestId: {request_id} Version: {function.version}", *outcome.log.splitlines(),
                  f"END RequestId: {request_id}",
                  f"REPORT RequestId: {request_id}\tDuration: {millis:.2f} ms\tMemory Size: {function.memory_size} MB"]
-        write_log(function, log_stream, lines)
+        write_log(function, log_stream, lines, started_ms)
         return outcome
 
     if invocation_type == "Event":
