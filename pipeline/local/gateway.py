@@ -31,6 +31,7 @@ from pipeline.errors import GatewayError
 from pipeline.project.environments import HOST, Environment, gateway_port, get_environment
 
 _ROUTES_TTL_S = 2.0  # re-read routes this often, so a deploy shows up without a restart
+_ROUTES_SYNC_AFTER_S = 10.0  # older than this (a quiet spell), re-read them before answering
 _FUNCTION_IN_URI = re.compile(r"functions/(?P<arn>arn:[^/]+)/invocations$")
 
 
@@ -183,15 +184,35 @@ class Gateway:
         self._lambda = target.client("lambda", Identity.OPS)
         self._lock = threading.Lock()
         self._routes: list[Route] = []
-        self._loaded_at = 0.0
+        self._loaded_at = float("-inf")
+        self._refreshing = False
 
     def routes(self) -> list[Route]:
-        """The deployed routes, re-read from the emulator at most every couple of seconds."""
+        """The deployed routes, re-read from the emulator at most every couple of seconds.
+
+        Under steady traffic the re-read runs in the background (it takes a few API calls, too
+        long to add to a request); after a quiet spell, such as a deploy, it runs before answering,
+        so a new route answers its first request.
+        """
         with self._lock:
-            if time.monotonic() - self._loaded_at > _ROUTES_TTL_S:
+            age = time.monotonic() - self._loaded_at
+            if age > _ROUTES_SYNC_AFTER_S:
                 self._routes = load_routes(self.target)
                 self._loaded_at = time.monotonic()
+            elif age > _ROUTES_TTL_S and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="routes-refresh", daemon=True).start()
             return self._routes
+
+    def _refresh(self) -> None:
+        try:
+            routes = load_routes(self.target)
+        except Exception:  # the emulator is busy or gone: keep serving the routes we have, retry later
+            routes = None
+        with self._lock:
+            if routes is not None:
+                self._routes, self._loaded_at = routes, time.monotonic()
+            self._refreshing = False
 
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes, source_ip: str) -> HttpResponse:
         """Answer one request as API Gateway would."""

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Save-to-live time of `deploy.py watch`: a saved edit to location's handler, tests included.
+
+On a copy of the project (its own emulator and local state) deploys location, starts
+`deploy.py watch --service location`, then saves an edit to get_location.py a few times and
+measures from each save to the moment `live` serves a new version (read from the emulator), and
+to watch's own "live" line. Prints the samples and the median; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipeline import emulator  # noqa: E402
+from pipeline.aws import Identity, connect  # noqa: E402
+from pipeline.paths import PROJECT_ROOT  # noqa: E402
+from pipeline.project.environments import get_environment  # noqa: E402
+
+SAMPLES = 5
+FUNCTION = "local-location-get_location"
+
+
+def main() -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="bench-watch-"))
+    project = scratch / "repo"
+    shutil.copytree(PROJECT_ROOT, project, ignore=shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__"))
+    os.environ.update(DEPLOY_LOCAL_DIR=str(scratch / "local"), DEPLOY_EMULATOR_PORT="0")
+    handler = project / "services" / "location" / "src" / "location" / "get_location.py"
+    original = handler.read_text()
+    watcher: subprocess.Popen[str] | None = None
+    to_live, to_line = [], []
+    try:
+        deployed = subprocess.run([sys.executable, "deploy.py", "deploy", "--service", "location"], cwd=project,
+                                  capture_output=True, text=True)
+        if deployed.returncode != 0:
+            sys.exit(f"deploy failed:\n{deployed.stdout}\n{deployed.stderr}")
+        lambda_client = connect(get_environment("local")).client("lambda", Identity.OPS)
+        watcher = subprocess.Popen([sys.executable, "deploy.py", "watch", "--service", "location"], cwd=project,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert watcher.stdout is not None
+        print(watcher.stdout.readline().rstrip())
+        for sample in range(SAMPLES):
+            before = lambda_client.get_alias(FunctionName=FUNCTION, Name="live")["FunctionVersion"]
+            saved = time.perf_counter()
+            handler.write_text(original.replace('    user_id = request.path("user_id")\n',
+                                                f'    user_id = request.path("user_id")\n    print("edit {sample}")\n'))
+            while lambda_client.get_alias(FunctionName=FUNCTION, Name="live")["FunctionVersion"] == before:
+                time.sleep(0.05)
+            to_live.append(time.perf_counter() - saved)
+            line = watcher.stdout.readline().rstrip()
+            to_line.append(time.perf_counter() - saved)
+            print(line)
+            time.sleep(0.5)
+    finally:
+        if watcher is not None:
+            watcher.terminate()
+            watcher.wait()
+        emulator.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"{'measurement':<45} {'median s':>9} {'min s':>7} {'max s':>7}")
+    for name, samples in (("save -> new version behind live", to_live), ("save -> watch's 'live' line", to_line)):
+        print(f"{name:<45} {statistics.median(samples):>9.2f} {min(samples):>7.2f} {max(samples):>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
