@@ -55,6 +55,7 @@ def status_table(statuses: list[ServiceStatus]) -> str:
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     for status in statuses:
         lines += [f"drift in {status.environment}/{status.service}: {line}" for line in status.drift]
+        lines += [f"note on {status.environment}/{status.service}: {status.note}"] if status.note else []
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.aws import Identity, Target
+from pipeline.errors import IdentityError
 from pipeline.project.environments import HOST, gateway_port
 from pipeline.project.naming import function_name, resource_prefix
 from pipeline.project.services import load_service, service_names
@@ -51,6 +52,7 @@ class ServiceStatus:
     drift: tuple[str, ...]  # functions changed outside Terraform (the cheap check)
     alarms: tuple[str, ...]  # alarm names in ALARM
     api_url: str
+    note: str = ""  # why the rest is empty, e.g. no deployer role for a service never deployed here
 
 
 def summary_of(entry: LedgerEntry) -> ExecutionSummary:
@@ -115,5 +117,15 @@ def environment_status(target: Target, services: list[str] | None = None) -> lis
 
     Raises ServiceNotFound for an unknown name, EmulatorError, or botocore errors for missing access.
     """
+    from botocore.exceptions import ClientError
+
     firing = alarms_firing(target)
-    return [service_status(target, name, firing) for name in (services or service_names())]
+    found = []
+    for name in services or service_names():
+        load_service(name)  # an unknown name is the caller's mistake, not a status
+        try:
+            found.append(service_status(target, name, firing))
+        except (IdentityError, ClientError) as err:  # typically: never deployed here, no deployer role or grants yet
+            reason = err.message if isinstance(err, IdentityError) else f"{name}'s deployer cannot read its state: {err}"
+            found.append(ServiceStatus(name, target.environment.name, (), "", "", None, None, (), (), "", reason))
+    return found

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 
 from pipeline.aws import Identity, Target
 from pipeline.paths import PROJECT_ROOT
-from tests.e2e.conftest import HANDLED, Project, finish
+from tests.e2e.conftest import HANDLED, Project
 from tests.e2e.test_reference_system import SERVICES, Gateway, deployed, gateway  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.e2e
@@ -167,16 +169,18 @@ def test_a_saved_edit_to_locations_handler_goes_live_through_watch(
     lambda_client = local_target.client("lambda", Identity.OPS)
     before = lambda_client.get_alias(FunctionName="local-location-get_location", Name="live")["FunctionVersion"]
     watcher = project.start("watch", "--service", "location")
+    lines: queue.Queue[str] = queue.Queue()
+    assert watcher.stdout is not None
+    threading.Thread(target=lambda: [lines.put(line) for line in watcher.stdout], daemon=True).start()  # type: ignore[union-attr]
     try:
-        assert watcher.stdout is not None
-        assert "watching services/location" in watcher.stdout.readline()
+        assert "watching services/location" in lines.get(timeout=60)
         edited = original.replace('    user_id = request.path("user_id")\n', f'    user_id = request.path("user_id")\n    print({marker!r})\n')
         assert edited != original
         handler.write_text(edited)
-        line = watcher.stdout.readline()
+        line = lines.get(timeout=120)
     finally:
-        watcher.terminate()
-        finish(watcher, timeout_s=30)
+        watcher.terminate()  # its test runs start no process holding AWS secrets, so no `finish` bookkeeping
+        watcher.wait(timeout=30)
         handler.write_text(original)
 
     assert " location: live in " in line, line
