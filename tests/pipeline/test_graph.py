@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 from pipeline.changes.rules import AffectedService, ChangeReport
 from pipeline.flows.graph import dot, mermaid, svg, system_graph, with_changes
+from pipeline.paths import PROJECT_ROOT
 from pipeline.project.services import load_service, service_names
 
 
@@ -56,3 +58,11 @@ def test_svg_is_drawn_by_graphviz() -> None:
     drawing = svg(system_graph())
 
     assert drawing.lstrip().startswith("<?xml") and "<svg" in drawing and ">profile<" in drawing
+
+
+def test_a_copy_of_the_project_without_git_is_drawn_too(tmp_path: Path) -> None:
+    """An export or a test's copy has no .git: the dependency search reads the files as they are."""
+    for folder in ("services", "modules", "libs"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".terraform"))
+
+    assert mermaid(system_graph(tmp_path)) == mermaid(system_graph())
