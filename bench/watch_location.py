@@ -10,11 +10,13 @@ to watch's own "live" line. Prints the samples and the median; asserts nothing.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from pipeline.paths import PROJECT_ROOT  # noqa: E402
 from pipeline.project.environments import get_environment  # noqa: E402
 
 SAMPLES = 5
+GIVE_UP_S = 120
 FUNCTION = "local-location-get_location"
 
 
@@ -47,16 +50,20 @@ def main() -> None:
         watcher = subprocess.Popen([sys.executable, "deploy.py", "watch", "--service", "location"], cwd=project,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert watcher.stdout is not None
-        print(watcher.stdout.readline().rstrip())
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line.rstrip()) for line in watcher.stdout], daemon=True).start()  # type: ignore[union-attr]
+        print(lines.get(timeout=120))
         for sample in range(SAMPLES):
             before = lambda_client.get_alias(FunctionName=FUNCTION, Name="live")["FunctionVersion"]
             saved = time.perf_counter()
             handler.write_text(original.replace('    user_id = request.path("user_id")\n',
                                                 f'    user_id = request.path("user_id")\n    print("edit {sample}")\n'))
             while lambda_client.get_alias(FunctionName=FUNCTION, Name="live")["FunctionVersion"] == before:
+                if time.perf_counter() - saved > GIVE_UP_S:
+                    sys.exit(f"nothing went live within {GIVE_UP_S}s; watch said: {list(lines.queue)}")
                 time.sleep(0.05)
             to_live.append(time.perf_counter() - saved)
-            line = watcher.stdout.readline().rstrip()
+            line = lines.get(timeout=GIVE_UP_S)
             to_line.append(time.perf_counter() - saved)
             print(line)
             time.sleep(0.5)

@@ -21,11 +21,12 @@ def update_line(service: str, update: WatchUpdate) -> str:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from pipeline.flows.watch import watch
+    from pipeline.flows.watch import Watch
 
+    watching = Watch(args.service, args.env)
     print(f"watching services/{args.service} and its libs; saved changes are tested and shipped to {args.env} "
           "(code only: no Terraform, no drift check). Ctrl-C stops.", flush=True)
-    for update in watch(args.service, args.env):  # until Ctrl-C: the CLI exits 130
+    for update in watching.updates():  # until Ctrl-C: the CLI exits 130
         print(update_line(args.service, update), flush=True)
     return EXIT_OK
 

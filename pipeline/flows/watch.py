@@ -143,25 +143,31 @@ def _ship(target: Target, ledger: Ledger, service: Service, infra_hash: str) -> 
     return finished
 
 
-def watch(service_name: str, environment_name: str, poll_seconds: float = POLL_SECONDS) -> Iterator[WatchUpdate]:
-    """One WatchUpdate per burst of saves under the service, forever (the CLI stops it with Ctrl-C).
+class Watch:
+    """A watch over one service, set up (environment reached, files noted) when constructed.
 
-    Raises ServiceNotFound, EnvironmentNotFound, EmulatorError before watching starts.
+    Raises ServiceNotFound, EnvironmentNotFound, EmulatorError from the constructor.
     """
-    service = load_service(service_name)
-    target = connect(get_environment(environment_name)).for_service(service_name)
-    folders = watched_folders(service)
-    seen = snapshot(folders)
-    while True:
-        time.sleep(poll_seconds)
-        now = snapshot(folders)
-        if now == seen:
-            continue
-        time.sleep(SETTLE_SECONDS)
-        now = snapshot(folders)
-        changed = tuple(_relative(path) for path in changed_files(seen, now))
-        seen = now
-        yield ship_change(target, service_name, changed)
+
+    def __init__(self, service_name: str, environment_name: str, poll_seconds: float = POLL_SECONDS) -> None:
+        self.service_name = service_name
+        self.poll_seconds = poll_seconds
+        self.folders = watched_folders(load_service(service_name))
+        self.target = connect(get_environment(environment_name)).for_service(service_name)
+        self._seen = snapshot(self.folders)
+
+    def updates(self) -> Iterator[WatchUpdate]:
+        """One WatchUpdate per burst of saves since construction, forever (the CLI stops it with Ctrl-C)."""
+        while True:
+            time.sleep(self.poll_seconds)
+            now = snapshot(self.folders)
+            if now == self._seen:
+                continue
+            time.sleep(SETTLE_SECONDS)
+            now = snapshot(self.folders)
+            changed = tuple(_relative(path) for path in changed_files(self._seen, now))
+            self._seen = now
+            yield ship_change(self.target, self.service_name, changed)
 
 
 def _relative(path: str) -> str:
