@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cli.commands.status import live_text, status_table
 from pipeline.aws import Target
 from pipeline.flows.status import LiveAlias, ServiceStatus, environment_status
@@ -26,3 +28,11 @@ def test_live_versions_read_as_one_version_or_per_function_with_weights() -> Non
     assert live_text(status(LiveAlias("get", "3", {}), LiveAlias("put", "3", {}))) == "v3"
     assert live_text(status(LiveAlias("get", "3", {}), LiveAlias("put", "2", {}))) == "get:v3 put:v2"
     assert live_text(status(LiveAlias("get", "3", {"4": 0.1}), LiveAlias("put", "3", {}))) == "get:v3 +v4@10%"
+
+
+def test_environments_sit_side_by_side_per_service() -> None:
+    rows = status_table([status(LiveAlias("get", "3", {})), replace(status(LiveAlias("get", "2", {})), environment="prod"),
+                         replace(status(), service="authentication")]).splitlines()
+
+    assert [row.split()[:3] for row in rows[1:]] == [
+        ["authentication", "dev", "not"], ["location", "dev", "v3"], ["location", "prod", "v2"]]
