@@ -22,7 +22,9 @@ from pipeline.paths import artifact_cache_dir
 from pipeline.policy.permissions import require_grants, scan_permissions
 from pipeline.project.environments import get_environment
 from pipeline.project.services import Service, load_service
+from pipeline.flows.execution import STAGES
 from pipeline.stages.deploy import DeployPlan, apply_deploy, artifact_key, package, run_tests, service_infra_hash
+from pipeline.stages.package import Artifact
 from pipeline.stages.verify import live_versions, verify
 from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, new_execution_id
 from pipeline.state.locks import LOCK_TIMEOUT_S, service_lock
@@ -94,6 +96,11 @@ def ship_change(target: Target, service_name: str, changed: tuple[str, ...]) -> 
     return WatchUpdate(changed, "live", live, time.monotonic() - started, entry.execution_id)
 
 
+def _in_order(records: list[StageRecord]) -> tuple[StageRecord, ...]:
+    """Records in pipeline order: the test stage runs beside packaging and may finish after it."""
+    return tuple(sorted(records, key=lambda record: STAGES.index(record.name)))
+
+
 def checked_tests(service: Service) -> str:
     """The test stage as deploys run it: the code's AWS calls against the manifest's grants, then the tests."""
     require_grants(service, scan_permissions(service))
@@ -120,7 +127,15 @@ def _ship(target: Target, ledger: Ledger, service: Service, infra_hash: str) -> 
     try:
         with ThreadPoolExecutor(max_workers=1) as beside:
             tests = beside.submit(timed, "test", lambda: checked_tests(service))
-            artifact, _ = package(service, artifact_cache_dir())
+            built: list[Artifact] = []
+
+            def build() -> str:
+                artifact, cached = package(service, artifact_cache_dir())
+                built.append(artifact)
+                return f"{artifact.sha256[:12]} ({'cached' if cached else 'built'})"
+
+            timed("package", build)
+            artifact = built[0]
             entry = replace(entry, artifact_sha256=artifact.sha256)
             tests.result()
         records.append(StageRecord("plan", "skipped", 0.0, "watch: code only, infra inputs unchanged, no drift check"))
@@ -136,9 +151,9 @@ def _ship(target: Target, ledger: Ledger, service: Service, infra_hash: str) -> 
             timed("deploy", deploy)
             timed("verify", lambda: verify(target, service, previous))
     except PipelineError as err:
-        ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(records), error=err.message))
+        ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=_in_order(records), error=err.message))
         raise
-    finished = replace(entry, result="succeeded", finished_at=time.time(), stages=tuple(records), versions=versions)
+    finished = replace(entry, result="succeeded", finished_at=time.time(), stages=_in_order(records), versions=versions)
     ledger.record(finished)
     return finished
 
