@@ -94,8 +94,8 @@ serve: $(VENV)/.installed ## Local API gateway on 127.0.0.1:4580 for every deplo
 	$(PY) deploy.py serve --env $(ENV)
 
 .PHONY: logs
-logs: $(VENV)/.installed ## A service's function logs in time order: make logs SERVICE=location [SINCE=1h] [FOLLOW=1] or make logs CORRELATION_ID=id
-	$(PY) deploy.py logs $(if $(CORRELATION_ID),--correlation-id "$(CORRELATION_ID)",--service "$(SERVICE)") --since $(or $(SINCE),15m) $(if $(FOLLOW),--follow) --env $(ENV)
+logs: $(VENV)/.installed ## A service's function logs in time order: make logs SERVICE=location [FUNCTION=f] [SINCE=1h] [FOLLOW=1], or CORRELATION_ID=id
+	$(PY) deploy.py logs $(if $(CORRELATION_ID),--correlation-id "$(CORRELATION_ID)",--service "$(SERVICE)") $(if $(FUNCTION),--function "$(FUNCTION)") --since $(or $(SINCE),15m) $(if $(FOLLOW),--follow) --env $(ENV)
 
 .PHONY: status
 status: $(VENV)/.installed ## Per service: live versions, last execution, drift, alarms, API URL [ENV=local]

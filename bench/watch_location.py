@@ -4,7 +4,8 @@
 On a copy of the project (its own emulator and local state) deploys location, starts
 `deploy.py watch --service location`, then saves an edit to get_location.py a few times and
 measures from each save to the moment `live` serves a new version (read from the emulator), and
-to watch's own "live" line. Prints the samples and the median; asserts nothing.
+to watch's own "live" line, with the stages' own times from the ledger. Prints the samples and
+the medians; asserts nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pipeline import emulator  # noqa: E402
 from pipeline.aws import Identity, connect  # noqa: E402
 from pipeline.paths import PROJECT_ROOT  # noqa: E402
 from pipeline.project.environments import get_environment  # noqa: E402
+from pipeline.state.ledger import Ledger  # noqa: E402
 
 SAMPLES = 5
 GIVE_UP_S = 120
@@ -67,6 +69,9 @@ def main() -> None:
             to_line.append(time.perf_counter() - saved)
             print(line)
             time.sleep(0.5)
+        watched = Ledger(connect(get_environment("local")).for_service("location")).executions("location")[-SAMPLES:]
+        stages = {stage.name: [next(s.seconds for s in e.stages if s.name == stage.name) for e in watched]
+                  for stage in watched[0].stages}
     finally:
         if watcher is not None:
             watcher.terminate()
@@ -74,7 +79,9 @@ def main() -> None:
         emulator.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"{'measurement':<45} {'median s':>9} {'min s':>7} {'max s':>7}")
-    for name, samples in (("save -> new version behind live", to_live), ("save -> watch's 'live' line", to_line)):
+    rows = [("save -> new version behind live", to_live), ("save -> watch's 'live' line", to_line),
+            *((f"  stage {name} (from the ledger)", seconds) for name, seconds in stages.items())]
+    for name, samples in rows:
         print(f"{name:<45} {statistics.median(samples):>9.2f} {min(samples):>7.2f} {max(samples):>7.2f}")
 
 

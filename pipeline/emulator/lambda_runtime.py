@@ -187,9 +187,9 @@ def run(function: Any, event: bytes, endpoint: str, request_id: str, log_stream:
         raise InvalidRequestContent(str(err)) from None
     timeout = float(function.timeout)
     reserved, referenced = _function_settings(function)
-    worker = WORKERS.acquire(worker_key(function), reserved, referenced,
-                             lambda: Worker(worker_key(function), code_dir(function.code_bytes),
-                                            function_env(function, endpoint)))
+    key = worker_key(function)
+    worker = WORKERS.acquire(key, reserved, referenced,
+                             lambda: Worker(key, code_dir(function.code_bytes), function_env(function, endpoint)))
     try:
         env = {**invocation_env(function, request_id, log_stream, int((time.time() + timeout) * 1000), trace_header),
                **_credentials(function, worker)}
