@@ -77,8 +77,12 @@ iam-plan: $(VENV)/.installed ## Ops: plan ops/iam to a saved plan and print its 
 iam-apply: $(VENV)/.installed ## Ops: apply exactly the reviewed iam-plan (refused if its inputs changed) [ENV=local]
 	$(PY) deploy.py iam apply --env $(ENV)
 
+.PHONY: system-deps
+system-deps: ## Install chromium, chromium-driver and graphviz (console test, graph --format svg) if missing, in CI or as root
+	./.ci/system-deps
+
 .PHONY: test
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite (starts its own emulator); e2e last
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed system-deps ## Run the whole test suite (starts its own emulator); e2e last
 	$(PY) -m pytest
 
 .PHONY: test-fast
@@ -110,8 +114,24 @@ invoke: $(VENV)/.installed ## Invoke a deployed function's live alias: make invo
 	$(PY) deploy.py invoke --service "$(SERVICE)" --function "$(FUNCTION)" $(if $(EVENT),--event "$(EVENT)") --env $(ENV)
 
 .PHONY: serve
-serve: $(VENV)/.installed ## Local API gateway on 127.0.0.1:4580 for every deployed service: curl localhost:4580/<service>/<path>
+serve: $(VENV)/.installed ## Local API gateway on 127.0.0.1:4580 for every deployed service (console at /_console): curl localhost:4580/<service>/<path>
 	$(PY) deploy.py serve --env $(ENV)
+
+.PHONY: logs
+logs: $(VENV)/.installed ## A service's function logs in time order: make logs SERVICE=location [FUNCTION=f] [SINCE=1h] [FOLLOW=1], or CORRELATION_ID=id
+	$(PY) deploy.py logs $(if $(CORRELATION_ID),--correlation-id "$(CORRELATION_ID)",--service "$(SERVICE)") $(if $(FUNCTION),--function "$(FUNCTION)") --since $(or $(SINCE),15m) $(if $(FOLLOW),--follow) --env $(ENV)
+
+.PHONY: status
+status: $(VENV)/.installed ## Per service: live versions, last execution, drift, alarms, API URL [ENV=local]
+	$(PY) deploy.py status --env $(ENV)
+
+.PHONY: graph
+graph: $(VENV)/.installed ## Services, modules, libs, tables and calls as Mermaid [FORMAT=dot|svg] [OUT=file]
+	$(PY) deploy.py graph --format $(or $(FORMAT),mermaid) $(if $(OUT),--out "$(OUT)")
+
+.PHONY: watch
+watch: $(VENV)/.installed ## On every saved change, test and ship a service's code (no Terraform): make watch SERVICE=location [ENV=local]
+	$(PY) deploy.py watch --service "$(SERVICE)" --env $(ENV)
 
 .PHONY: new-service
 new-service: $(VENV)/.installed ## Create a service from the templates: make new-service NAME=orders

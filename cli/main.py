@@ -9,11 +9,11 @@ import argparse
 import sys
 import traceback
 
-from cli.commands import alerts, deploy, deps, local, modules, ops, releases, remove, services, unlock
+from cli.commands import alerts, deploy, deps, graph, local, logs, modules, ops, releases, remove, services, status, unlock, watch
 from cli.common import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED
 from pipeline.errors import Interrupted, PipelineError
 
-COMMAND_MODULES = (deploy, releases, local, services, ops, deps, unlock, modules, remove, alerts)
+COMMAND_MODULES = (deploy, releases, local, services, ops, deps, unlock, modules, remove, alerts, logs, status, graph, watch)
 
 
 def build_parser() -> argparse.ArgumentParser:

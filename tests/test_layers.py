@@ -20,6 +20,7 @@ LAYERS = (
     "changes",  # which services a commit touches
     "stages",  # package, deploy, verify, invoke
     "flows",  # whole operations built from stages
+    "console",  # the local console's page over flows, served by the gateway
 )
 
 

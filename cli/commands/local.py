@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,15 +44,18 @@ def cmd_invoke(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from pipeline.console.app import handle_console
     from pipeline.local.gateway import connect_local, load_routes, make_server
     from pipeline.project.environments import HOST, gateway_port
 
     target = connect_local(args.env)
-    server = make_server(target, args.port if args.port is not None else gateway_port())
+    pages = {"/_console": functools.partial(handle_console, target)}
+    server = make_server(target, args.port if args.port is not None else gateway_port(), pages)
     print(f"gateway at http://{HOST}:{server.server_port}/<service>/<path> (emulator {target.endpoint})")
     for route in load_routes(target):
         method, path = route.route_key.split(" ", 1)
         print(f"  {method:6} /{route.service}{path}  [{route.authorization}] -> {route.function_arn.split(':function:')[1]}")
+    print(f"console at http://{HOST}:{server.server_port}/_console")
     print("Ctrl-C stops it", flush=True)
     try:
         server.serve_forever()

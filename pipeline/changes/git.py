@@ -80,12 +80,15 @@ def grep_words(words: list[str], pathspecs: list[str], cwd: Path = PROJECT_ROOT)
     """(path, line) for every line of tracked files under `pathspecs` holding any of `words` as a word.
 
     One fixed-string `git grep` over the checkout (regular expressions there cost several times
-    more on a big tree; callers filter the lines). Raises GitError when git cannot search it.
+    more on a big tree; callers filter the lines); outside a git repository, every file under
+    `cwd` is searched instead. Raises GitError when git cannot search it.
     """
     arguments = [item for word in words for item in ("-e", word)]
-    result = subprocess.run(
-        ["git", "grep", "-I", "-F", "-w", "--null", *arguments, "--", *pathspecs], cwd=cwd, capture_output=True, text=True
-    )
+    command = ["git", "grep", "-I", "-F", "-w", "--null", *arguments, "--", *pathspecs]
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if result.returncode > 1 and "not a git repository" in result.stderr:
+        # A copy of the project without its .git (an export, a test's copy): search the files as they are.
+        result = subprocess.run([*command[:2], "--no-index", *command[2:]], cwd=cwd, capture_output=True, text=True)
     if result.returncode > 1:  # 1: nothing matched
         raise GitError(f"git grep failed: {result.stderr.strip()}", "run it inside the repository")
     found = []

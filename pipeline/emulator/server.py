@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 
 from pipeline.emulator import compat, lambda_runtime
 
@@ -17,6 +19,8 @@ def main() -> None:
     if args.lambda_update_seconds > 0:
         compat.lambda_updates_settle_after(args.lambda_update_seconds)
     lambda_runtime.install(f"http://127.0.0.1:{args.port}")
+    # `emulator stop` sends SIGTERM: exit through atexit, which stops the warm Lambda workers.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     from moto.server import main as moto_main
 
     # Loopback only: the emulator accepts any credentials it issued and must not be reachable.

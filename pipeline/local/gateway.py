@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +30,7 @@ from pipeline.errors import GatewayError
 from pipeline.project.environments import HOST, get_environment
 
 _ROUTES_TTL_S = 2.0  # re-read routes this often, so a deploy shows up without a restart
+_ROUTES_SYNC_AFTER_S = 10.0  # older than this (a quiet spell), re-read them before answering
 _FUNCTION_IN_URI = re.compile(r"functions/(?P<arn>arn:[^/]+)/invocations$")
 
 
@@ -174,27 +175,55 @@ def http_response(payload: bytes, function_error: str | None) -> HttpResponse:
     return HttpResponse(int(result["statusCode"]), headers, raw)
 
 
+# Answers (method, url) for a path prefix the gateway serves besides the services, e.g. the console.
+Page = Callable[[str, str], HttpResponse]
+
+
 class Gateway:
     """Routes, refreshed from the emulator when stale, and the Lambda client that invokes them."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, pages: Mapping[str, Page] | None = None) -> None:
         self.target = target
+        self.pages = dict(pages or {})  # path prefix -> what answers it instead of a service route
         self._lambda = target.client("lambda", Identity.OPS)
         self._lock = threading.Lock()
         self._routes: list[Route] = []
-        self._loaded_at = 0.0
+        self._loaded_at = float("-inf")
+        self._refreshing = False
 
     def routes(self) -> list[Route]:
-        """The deployed routes, re-read from the emulator at most every couple of seconds."""
+        """The deployed routes, re-read from the emulator at most every couple of seconds.
+
+        Under steady traffic the re-read runs in the background (it takes a few API calls, too
+        long to add to a request); after a quiet spell, such as a deploy, it runs before answering,
+        so a new route answers its first request.
+        """
         with self._lock:
-            if time.monotonic() - self._loaded_at > _ROUTES_TTL_S:
+            age = time.monotonic() - self._loaded_at
+            if age > _ROUTES_SYNC_AFTER_S:
                 self._routes = load_routes(self.target)
                 self._loaded_at = time.monotonic()
+            elif age > _ROUTES_TTL_S and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="routes-refresh", daemon=True).start()
             return self._routes
+
+    def _refresh(self) -> None:
+        try:
+            routes = load_routes(self.target)
+        except Exception:  # the emulator is busy or gone: keep serving the routes we have, retry later
+            routes = None
+        with self._lock:
+            if routes is not None:
+                self._routes, self._loaded_at = routes, time.monotonic()
+            self._refreshing = False
 
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes, source_ip: str) -> HttpResponse:
         """Answer one request as API Gateway would."""
         parts = urlsplit(url)
+        for prefix, page in self.pages.items():
+            if parts.path == prefix or parts.path.startswith(prefix + "/"):
+                return page(method, url)
         service, _, rest = parts.path.lstrip("/").partition("/")
         path = "/" + rest
         for route in self.routes():
@@ -243,13 +272,13 @@ def _request_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def make_server(target: Target, port: int) -> ThreadingHTTPServer:
-    """A gateway HTTP server bound to 127.0.0.1:`port` (0: any free port); call serve_forever().
+def make_server(target: Target, port: int, pages: Mapping[str, Page] | None = None) -> ThreadingHTTPServer:
+    """A gateway HTTP server bound to 127.0.0.1:`port` (0: any free port), also serving `pages`; call serve_forever().
 
     Raises GatewayError when the port cannot be bound.
     """
     try:
-        server = ThreadingHTTPServer((HOST, port), _request_handler(Gateway(target)))
+        server = ThreadingHTTPServer((HOST, port), _request_handler(Gateway(target, pages)))
     except OSError as err:
         raise GatewayError(f"the gateway cannot listen on {HOST}:{port}: {err.strerror}",
                            "stop what uses the port, or pick another with --port (and DEPLOY_GATEWAY_PORT for deploys)") from None

@@ -40,20 +40,32 @@ def setting_differences(recorded: Mapping[str, Any], live: Mapping[str, Any]) ->
     return differences
 
 
-def refuse_drifted_functions(target: Target, state_key: str, service: str) -> None:
-    """Raise DriftDetected if any function in the root's state was reconfigured outside Terraform."""
+def read_state(target: Target, state_key: str) -> dict[str, Any] | None:
+    """A root's Terraform state from the environment's state bucket; None before its first apply."""
     s3 = target.client("s3", Identity.DEPLOYER)
     try:
         body = s3.get_object(Bucket=target.environment.state_bucket, Key=state_key)["Body"].read()
     except s3.exceptions.NoSuchKey:
-        return
+        return None
+    return dict(json.loads(body))
+
+
+def drifted_functions(target: Target, state: Mapping[str, Any]) -> list[str]:
+    """`function: differences` for each function in the state whose live settings differ from it."""
     client = target.client("lambda", Identity.DEPLOYER)
     drifted = []
-    for recorded in _recorded_functions(json.loads(body)):
+    for recorded in _recorded_functions(state):
         live = client.get_function_configuration(FunctionName=recorded["function_name"])
         differences = setting_differences(recorded, live)
         if differences:
             drifted.append(f"{recorded['function_name']}: {'; '.join(differences)}")
+    return drifted
+
+
+def refuse_drifted_functions(target: Target, state_key: str, service: str) -> None:
+    """Raise DriftDetected if any function in the root's state was reconfigured outside Terraform."""
+    state = read_state(target, state_key)
+    drifted = [] if state is None else drifted_functions(target, state)
     if drifted:
         raise DriftDetected(
             f"{service}'s functions were changed outside Terraform, so the code-only path will not ship over them:\n  "

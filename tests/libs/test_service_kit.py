@@ -158,3 +158,35 @@ def test_no_body_or_headers_get_a_500(event: dict[str, Any], headers: dict[str, 
     assert result["statusCode"] == 200 or 400 <= result["statusCode"] < 500, result
     answer = json.loads(result["body"])
     assert result["statusCode"] == 200 or (list(answer) == ["message"] and len(answer["message"]) < 200)
+def test_a_signed_request_carries_the_correlation_id_and_the_invocations_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from service_kit import signed_request
+
+    received: dict[str, str] = {}
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.update({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    trace = "Root=1-5f84c7a1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+                        "AWS_DEFAULT_REGION": "us-east-1", "_X_AMZN_TRACE_ID": trace}.items():
+        monkeypatch.setenv(name, value)
+
+    status, _ = signed_request("GET", f"http://127.0.0.1:{server.server_port}/x", "corr-1")
+    server.server_close()
+
+    assert status == 200
+    assert received[CORRELATION_HEADER] == "corr-1" and received["x-amzn-trace-id"] == trace
+    assert received["authorization"].startswith("AWS4-HMAC-SHA256 ")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import urllib.error
 import urllib.request
 from typing import Any
@@ -10,6 +12,25 @@ from typing import Any
 from service_kit.http import CORRELATION_HEADER
 
 _TIMEOUT_S = 5
+# Lambda puts the invocation's X-Ray trace header here; boto3 forwards it on AWS calls by itself.
+_TRACE_ENV = "_X_AMZN_TRACE_ID"
+_TRACE_HEADER = "X-Amzn-Trace-Id"
+
+
+@functools.cache
+def _lambda_client() -> Any:
+    """One client per execution environment, as Lambda advises: creating one costs milliseconds."""
+    import boto3
+
+    return boto3.client("lambda")
+
+
+@functools.cache
+def _session() -> Any:
+    """The signing session, made once; its credentials come from the environment (renewed there)."""
+    import boto3
+
+    return boto3.Session()
 
 
 def invoke_function(function_name: str, body: dict[str, Any], correlation_id: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
@@ -17,10 +38,8 @@ def invoke_function(function_name: str, body: dict[str, Any], correlation_id: st
 
     Returns the status and JSON body it answered. Raises RuntimeError when the function failed.
     """
-    import boto3
-
     event = {"headers": {**(headers or {}), CORRELATION_HEADER: correlation_id}, "body": json.dumps(body)}
-    answer = boto3.client("lambda").invoke(FunctionName=function_name, Qualifier="live", Payload=json.dumps(event))
+    answer = _lambda_client().invoke(FunctionName=function_name, Qualifier="live", Payload=json.dumps(event))
     payload = json.loads(answer["Payload"].read())
     if answer.get("FunctionError"):
         raise RuntimeError(f"{function_name} failed: {payload.get('errorType')}")
@@ -31,17 +50,19 @@ def signed_request(method: str, url: str, correlation_id: str, body: dict[str, A
                    headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """An HTTP request to an IAM-authorised API, signed with SigV4 by the function's own role.
 
+    It carries the correlation ID and the invocation's trace header, as boto3 calls do.
+
     Returns the status and JSON body. Raises urllib.error.URLError when the API is unreachable,
     RuntimeError when there are no credentials to sign with.
     """
-    import boto3
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
 
-    session = boto3.Session()
+    session = _session()
     data = json.dumps(body).encode() if body is not None else None
+    trace = {_TRACE_HEADER: os.environ[_TRACE_ENV]} if os.environ.get(_TRACE_ENV) else {}
     request = AWSRequest(method=method, url=url, data=data, headers={
-        **(headers or {}), CORRELATION_HEADER: correlation_id, "content-type": "application/json",
+        **(headers or {}), **trace, CORRELATION_HEADER: correlation_id, "content-type": "application/json",
     })
     credentials = session.get_credentials()
     if credentials is None:  # in Lambda the function's role always provides them

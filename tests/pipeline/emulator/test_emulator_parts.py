@@ -48,10 +48,19 @@ def use_handler(monkeypatch: pytest.MonkeyPatch, handler: str) -> None:
     monkeypatch.setenv("_HANDLER", handler)
 
 
+def invoke(event: object) -> tuple[bool, object]:
+    """What a worker answers for one event: the handler loaded as at its start, then called."""
+    handler, error = lambda_bootstrap._load_handler()
+    if error is not None:
+        return False, error
+    ok, payload, _ = lambda_bootstrap.invoke(handler, event)
+    return ok, payload
+
+
 def test_the_handler_gets_the_event_and_lambdas_context(function: None, monkeypatch: pytest.MonkeyPatch) -> None:
     use_handler(monkeypatch, "probe_handlers.answer")
 
-    assert lambda_bootstrap.invoke({"a": 1}) == (True, {"event": {"a": 1}, "function": "local-probe-fn", "left": True})
+    assert invoke({"a": 1}) == (True, {"event": {"a": 1}, "function": "local-probe-fn", "left": True})
 
 
 @pytest.mark.parametrize(("handler", "error_type", "message"), [
@@ -65,7 +74,7 @@ def test_failures_are_lambdas_error_payloads(
 ) -> None:
     use_handler(monkeypatch, handler)
 
-    ok, payload = lambda_bootstrap.invoke({})
+    ok, payload = invoke({})
 
     assert not ok
     assert payload["errorType"] == error_type and message in payload["errorMessage"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -16,12 +17,18 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 TOKEN_SECONDS = 3600
 
 
+@functools.cache
+def _dynamodb() -> Any:
+    """One DynamoDB resource per execution environment (made once, reused while warm, as Lambda advises)."""
+    return boto3.resource("dynamodb")
+
+
 def users() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["TABLE_USERS"])
+    return _dynamodb().Table(os.environ["TABLE_USERS"])
 
 
 def tokens() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["TABLE_TOKENS"])
+    return _dynamodb().Table(os.environ["TABLE_TOKENS"])
 
 
 def hash_password(password: str, salt: bytes) -> str:

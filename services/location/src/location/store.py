@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from decimal import Decimal
 from typing import Any
@@ -9,9 +10,15 @@ from typing import Any
 import boto3
 
 
+@functools.cache
+def _dynamodb() -> Any:
+    """One DynamoDB resource per execution environment (made once, reused while warm, as Lambda advises)."""
+    return boto3.resource("dynamodb")
+
+
 def table() -> Any:
     """The service's table, named by the TABLE_LOCATIONS environment variable."""
-    return boto3.resource("dynamodb").Table(os.environ["TABLE_LOCATIONS"])
+    return _dynamodb().Table(os.environ["TABLE_LOCATIONS"])
 
 
 def to_item(user_id: str, latitude: float, longitude: float) -> dict[str, Any]:
