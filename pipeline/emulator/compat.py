@@ -66,18 +66,23 @@ def signatures_are_checked_against_the_encoded_url() -> None:
 
 
 def bodiless_requests_are_signed_without_a_body() -> None:
-    """Check a GET/HEAD/DELETE signature against an empty payload, as the client signed it.
+    """Check the signature of a request without a body against an empty payload, as the client signed it.
 
-    For a request with no body and no query string moto falls back to the request headers as
-    its "data" and signs them as a form body, so every GET of a REST service (Lambda
-    GetFunction, API Gateway GetApi) fails with SignatureDoesNotMatch under IAM enforcement.
+    Checked on moto 5.2.1 and 5.2.5: for a request with no body moto signs its "data" instead,
+    which is the query string or, with none, the request headers, encoded as a form body. Every
+    GET of a REST service (Lambda GetFunction, API Gateway GetApi) and every POST without a body
+    (Lambda Invoke with no payload, as `aws lambda invoke` sends it) then fails with
+    SignatureDoesNotMatch under IAM enforcement, for every identity. Form-encoded requests (the
+    query protocol: IAM, STS) keep moto's way: their body is parsed into that data, and signed
+    from it correctly.
     """
     from moto.iam.access_control import IAMRequestBase
 
     original: Callable[[Any], Any] = IAMRequestBase._create_aws_request
 
     def create_aws_request(self: Any) -> Any:
-        if self._method not in ("GET", "HEAD", "DELETE") or self._body:
+        content_type = next((v for k, v in self._headers.items() if k.lower() == "content-type"), "")
+        if self._body or content_type.startswith("application/x-www-form-urlencoded"):
             return original(self)
         # Only for the signature: moto's own error paths still read the request data afterwards.
         data, self._data = self._data, b""
@@ -206,7 +211,7 @@ def access_denied_is_reported_in_the_aws_query_error_format() -> None:
 
     moto wraps it as `<ErrorResponse><Errors><Error>`, which botocore tolerates but the Go SDK
     does not: Terraform then reports a denied CreateRole as "403 UnknownError" instead of
-    AccessDenied. JSON APIs read the error code from the X-Amzn-ErrorType header, unchanged.
+    AccessDenied. JSON APIs get their own shape (json_services_report_denials_in_json).
     """
     from xml.sax.saxutils import escape
 
@@ -223,6 +228,54 @@ def access_denied_is_reported_in_the_aws_query_error_format() -> None:
         raise error
 
     IAMRequest._raise_access_denied = raise_access_denied  # type: ignore[method-assign]
+
+
+# moto's query-protocol code for an authentication or authorisation failure -> AWS's JSON one.
+_JSON_ERROR_CODES = {"AccessDenied": "AccessDeniedException", "SignatureDoesNotMatch": "InvalidSignatureException",
+                     "InvalidClientTokenId": "UnrecognizedClientException"}
+
+
+def json_services_report_denials_in_json() -> None:
+    """Answer a refused request to a JSON service (Lambda, DynamoDB, Logs, API Gateway, CloudWatch
+    via botocore) in that protocol's error shape: `AccessDeniedException`, `InvalidSignatureException`,
+    `UnrecognizedClientException`, as AWS does.
+
+    Checked on moto 5.2.1 and 5.2.5: IAM enforcement answers every service in the query protocol's
+    XML, so botocore and the AWS CLI read a denied Lambda call as an unnamed "403" error whose
+    message is the XML text, and code that catches AccessDeniedException never sees it. The
+    answer is made by moto's own serializer for the request's protocol; form-encoded (query)
+    requests keep the XML shape.
+    """
+    from botocore.exceptions import UnknownServiceError
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult, BaseResponse
+    from werkzeug.exceptions import HTTPException
+
+    original: Callable[..., None] = BaseResponse._authenticate_and_authorize_normal_action
+
+    class Refused(ServiceException):
+        """Defined outside moto's packages, so moto's serializer looks for no service model of its own."""
+
+    def in_request_protocol(self: Any, error: Any) -> None:
+        content_type = self.headers.get("Content-Type") or ""
+        code = _JSON_ERROR_CODES.get(getattr(error, "error_type", ""))
+        if code is None or content_type.startswith("application/x-www-form-urlencoded"):
+            return
+        try:
+            _, headers, body = self.serialized(ActionResult(Refused(code, error.message)))
+        except (NotImplementedError, UnknownServiceError):  # a protocol moto cannot serialize: keep XML
+            return
+        self.response_headers.update({k: v for k, v in headers.items() if k.lower() != "status"})
+        error.description = body
+
+    def authorize(self: Any, resource: str = "*") -> None:
+        try:
+            original(self, resource)
+        except HTTPException as error:
+            in_request_protocol(self, error)
+            raise
+
+    BaseResponse._authenticate_and_authorize_normal_action = authorize  # type: ignore[method-assign]
 
 
 def a_repeated_create_alias_returns_the_alias_it_made() -> None:
@@ -332,6 +385,7 @@ PATCHES: list[Callable[[], None]] = [
     bodiless_requests_are_signed_without_a_body,
     actions_are_named_as_in_aws_policies,
     access_denied_is_reported_in_the_aws_query_error_format,
+    json_services_report_denials_in_json,
     pipeline_sources_need_no_location,
     pipeline_roles_may_list_their_service_principals,
     pipeline_timestamps_are_epoch_seconds,
