@@ -109,7 +109,7 @@ def test_plain_moto_still_needs_the_patch(unpatched_moto: tuple[str, emulator.Cr
 
 
 def test_plain_moto_denies_resource_scoped_allows(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
-    """When this fails, moto resolves resources itself: drop resource_scoped_statements_match_unresolved_resources."""
+    """When this fails, moto resolves resources itself: drop requests_are_authorised_on_their_resources_as_in_aws."""
     endpoint, credentials = unpatched_moto
     iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
     iam.create_user(UserName="scoped")
