@@ -69,6 +69,33 @@ def requests_are_authorised_on_their_resources_as_in_aws() -> None:
     IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
 
 
+def unsigned_requests_are_denied() -> None:
+    """Deny (403) a request without a SigV4 Authorization header, as AWS denies an anonymous caller.
+
+    Checked on moto 5.2.1 and 5.2.5: once IAM enforcement is on, moto reads the Authorization
+    header unconditionally, so an unsigned request (curl, a browser's CORS preflight) fails with
+    KeyError inside the check: a 500 and a traceback in the emulator's log. moto serves unsigned
+    requests as S3 (it tells the service from the signature's scope), so they get S3's denial.
+    """
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import AccessDeniedError
+    from moto.iam.access_control import S3IAMRequest
+    from moto.s3.exceptions import S3AccessDeniedError
+
+    original: Callable[..., None] = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        enforcing = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+        if enforcing and "Authorization" not in self.headers:
+            if iam_request_cls is S3IAMRequest:
+                raise S3AccessDeniedError()
+            raise AccessDeniedError(user_arn="anonymous", action=str(self._get_action()))  # a service told by Host
+        original(self, iam_request_cls, resource)
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
+
+
 def signatures_are_checked_against_the_encoded_url() -> None:
     """Re-encode the URL before moto recomputes a request's SigV4 signature.
 
@@ -209,6 +236,41 @@ def pipeline_timestamps_are_epoch_seconds() -> None:
         return {"pipelineArn": self._arn, "created": unix_time(self._created), "updated": unix_time(self._updated)}
 
     CodePipeline.metadata = property(metadata)  # type: ignore[assignment,method-assign]
+
+
+# UpdateStage body field -> moto Stage attribute; the two settings maps merge per key, as in AWS.
+_STAGE_FIELDS = {"defaultRouteSettings": "default_route_settings", "routeSettings": "route_settings",
+                 "description": "description", "stageVariables": "stage_variables", "autoDeploy": "auto_deploy",
+                 "accessLogSettings": "access_log_settings"}
+
+
+def http_api_stages_can_be_updated() -> None:
+    """Answer API Gateway v2 UpdateStage, so a changed throttle or route setting applies to a stage.
+
+    Checked on moto 5.2.1 and 5.2.5: UpdateStage is not implemented (500), so once a stage exists
+    Terraform cannot change its default or per-route throttling (route_settings from the
+    manifest) without replacing the API. Settings maps merge per key, as UpdateStage does.
+    """
+    import json
+    from datetime import datetime
+    from urllib.parse import unquote
+
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+
+    def update_stage(self: Any) -> tuple[int, dict[str, str], str]:
+        segments = self.path.split("/")
+        stage = self.apigatewayv2_backend.get_stage(segments[-3], unquote(segments[-1]))
+        for field, value in json.loads(self.body or "{}").items():
+            attribute = _STAGE_FIELDS.get(field)
+            if attribute is None:
+                continue
+            current = getattr(stage, attribute, None)
+            merged = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
+            setattr(stage, attribute, merged)
+        stage.updated = datetime.now()
+        return 200, {}, json.dumps(stage.to_json())
+
+    ApiGatewayV2Response.update_stage = update_stage
 
 
 # moto's name for a request -> the action AWS authorises it as.
@@ -421,6 +483,7 @@ def lambda_updates_settle_after(seconds: float) -> None:
 
 PATCHES: list[Callable[[], None]] = [
     requests_are_authorised_on_their_resources_as_in_aws,
+    unsigned_requests_are_denied,
     signatures_are_checked_against_the_encoded_url,
     bodiless_requests_are_signed_without_a_body,
     actions_are_named_as_in_aws_policies,
@@ -431,6 +494,7 @@ PATCHES: list[Callable[[], None]] = [
     pipeline_timestamps_are_epoch_seconds,
     a_repeated_create_alias_returns_the_alias_it_made,
     sessions_of_missing_roles_are_denied,
+    http_api_stages_can_be_updated,
 ]
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.emulator import admin, compat, lambda_runtime
+from pipeline.emulator import admin, compat, execute_api, lambda_runtime
 
 
 def _exit(signum: int, frame: Any) -> None:
@@ -33,7 +33,8 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, _exit)
     signal.signal(signal.SIGTERM, _exit)
-    app = admin.guarded(DomainDispatcherApplication(create_backend_app), secret, {})
+    endpoints = {execute_api.AUTHORISE_PATH: execute_api.authorise_invoke}
+    app = admin.guarded(DomainDispatcherApplication(create_backend_app), secret, endpoints)
     # Loopback only: the emulator accepts any credentials it issued and must not be reachable.
     run_simple("127.0.0.1", args.port, app, threaded=True)
 

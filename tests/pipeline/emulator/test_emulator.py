@@ -487,3 +487,60 @@ def test_json_services_report_a_bad_signature_and_an_unknown_key_in_json(local_t
         client(local_target.endpoint, "lambda", ops.access_key_id, "wrong-secret").list_functions()
     with pytest.raises(ClientError, match="UnrecognizedClientException"):
         client(local_target.endpoint, "dynamodb", "AKIAUNKNOWNUNKNOWN00", "x").list_tables()
+
+
+def throttle_a_route_after_the_stage_exists(apigw: Any) -> dict[str, Any]:
+    """Create an HTTP API stage, then update its default and one route's throttle: the stage read back.
+
+    The stage is not `$default`: plain moto would fail that on the URL's signature first."""
+    api_id = apigw.create_api(Name="updated-stage", ProtocolType="HTTP")["ApiId"]
+    apigw.create_stage(ApiId=api_id, StageName="updatable",
+                       DefaultRouteSettings={"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100})
+    apigw.update_stage(ApiId=api_id, StageName="updatable", DefaultRouteSettings={"ThrottlingRateLimit": 5},
+                       RouteSettings={"GET /a": {"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 2}})
+    return dict(apigw.get_stage(ApiId=api_id, StageName="updatable"))
+
+
+def test_an_http_api_stage_can_be_updated(local_target: Target) -> None:
+    stage = throttle_a_route_after_the_stage_exists(local_target.client("apigatewayv2", Identity.OPS))
+    assert stage["DefaultRouteSettings"] == {"ThrottlingRateLimit": 5, "ThrottlingBurstLimit": 100}
+    assert stage["RouteSettings"] == {"GET /a": {"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 2}}
+
+
+def test_plain_moto_cannot_update_a_stage(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto implements UpdateStage: drop http_api_stages_can_be_updated."""
+    from botocore.config import Config
+
+    endpoint, credentials = unpatched_moto
+    apigw = boto3.client("apigatewayv2", endpoint_url=endpoint, region_name="us-east-1",
+                         aws_access_key_id=credentials.access_key_id, aws_secret_access_key=credentials.secret_access_key,
+                         config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError, match="500"):
+        throttle_a_route_after_the_stage_exists(apigw)
+
+
+def unsigned_status_and_body(url: str, data: bytes | None = None) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+# Unsigned, moto cannot tell the service from a signature's scope and serves each as S3.
+UNSIGNED = [("/local-artifacts", None), ("/2015-03-31/functions/", None), ("/", b"Action=ListUsers&Version=2010-05-08")]
+
+
+def test_an_unsigned_request_is_denied_as_anonymous(local_target: Target) -> None:
+    for path, data in UNSIGNED:
+        status, body = unsigned_status_and_body(f"{local_target.endpoint}{path}", data)
+        assert status == 403 and "<Code>AccessDenied</Code>" in body, path
+
+
+def test_plain_moto_fails_an_unsigned_request_with_500(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto refuses unsigned requests itself: drop unsigned_requests_are_denied."""
+    endpoint, _ = unpatched_moto
+    assert [unsigned_status_and_body(f"{endpoint}{path}", data)[0] for path, data in UNSIGNED] == [500] * len(UNSIGNED)
