@@ -270,7 +270,7 @@ def http_api_stages_can_be_updated() -> None:
         stage.updated = datetime.now()
         return 200, {}, json.dumps(stage.to_json())
 
-    ApiGatewayV2Response.update_stage = update_stage
+    ApiGatewayV2Response.update_stage = update_stage  # type: ignore[attr-defined]
 
 
 # moto's name for a request -> the action AWS authorises it as.
