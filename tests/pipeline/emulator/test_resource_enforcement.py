@@ -186,3 +186,38 @@ def test_plain_moto_cannot_tell_an_apis_tags(unpatched_moto: tuple[str, emulator
         "Condition": {"StringEquals": {"aws:ResourceTag/service": "location"}}})
     with pytest.raises(ClientError, match="403"):
         user("apigatewayv2").get_api(ApiId=ours)
+
+
+def create_tagged(ops: Clients, kind: str, name: str, service: str) -> None:
+    """A table, log group or alarm named `name`, tagged service=`service`, made by ops."""
+    if kind == "dynamodb":
+        ops("dynamodb").create_table(TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                     BillingMode="PAY_PER_REQUEST", Tags=[{"Key": "service", "Value": service}])
+    elif kind == "logs":
+        ops("logs").create_log_group(logGroupName=name, tags={"service": service})
+    else:
+        ops("cloudwatch").put_metric_alarm(
+            AlarmName=name, MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum", Period=60, EvaluationPeriods=1,
+            Threshold=0, ComparisonOperator="GreaterThanThreshold", Tags=[{"Key": "service", "Value": service}])
+
+
+TAGGED_DELETES: list[tuple[str, str, Callable[[Any, str], Any]]] = [
+    ("dynamodb", "dynamodb:DeleteTable", lambda c, n: c.delete_table(TableName=n)),
+    ("logs", "logs:DeleteLogGroup", lambda c, n: c.delete_log_group(logGroupName=n)),
+    ("cloudwatch", "cloudwatch:DeleteAlarms", lambda c, n: c.delete_alarms(AlarmNames=[n])),
+]
+
+
+@pytest.mark.parametrize(("kind", "action", "delete"), TAGGED_DELETES, ids=[kind for kind, _, _ in TAGGED_DELETES])
+def test_resource_tags_are_read_from_each_service(local_target: Target, kind: str, action: str,
+                                                  delete: Callable[[Any, str], Any]) -> None:
+    ops = ops_clients(local_target)
+    create_tagged(ops, kind, f"abac-{kind}-ours", "location")
+    create_tagged(ops, kind, f"abac-{kind}-theirs", "profile")
+    user = user_with(ops, f"abac-{kind}", {"Effect": "Allow", "Action": action, "Resource": "*",
+                                           "Condition": {"StringEquals": {"aws:ResourceTag/service": "location"}}})
+
+    with pytest.raises(ClientError, match="AccessDenied"):
+        delete(user(kind), f"abac-{kind}-theirs")
+    delete(user(kind), f"abac-{kind}-ours")
