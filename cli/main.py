@@ -9,11 +9,11 @@ import argparse
 import sys
 import traceback
 
-from cli.commands import deploy, local, ops, releases, services
+from cli.commands import deploy, deps, local, modules, ops, releases, services, unlock
 from cli.common import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED
 from pipeline.errors import Interrupted, PipelineError
 
-COMMAND_MODULES = (deploy, releases, local, services, ops)
+COMMAND_MODULES = (deploy, releases, local, services, ops, deps, unlock, modules)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,19 +39,28 @@ def main(argv: list[str] | None = None) -> int:
         stopped = stop_signal()
         return 128 + stopped if stopped is not None else code
     except PipelineError as err:
-        print(f"error: {err.message}", file=sys.stderr)
-        if err.hint:
-            print(f"hint: {err.hint}", file=sys.stderr)
-        if args.debug:
-            traceback.print_exc()
-        return 128 + err.signal_number if isinstance(err, Interrupted) else EXIT_FAILED
+        return _failed(err, args.debug)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         stopped = stop_signal()
         return 128 + stopped if stopped is not None else EXIT_INTERRUPTED
-    except Exception:
+    except Exception as err:
+        from pipeline.aws import as_pipeline_error
+
+        environment_state = as_pipeline_error(err)  # no credentials, no answer, nothing bootstrapped: not bugs
+        if environment_state is not None:
+            return _failed(environment_state, args.debug)
         if args.debug:
             traceback.print_exc()
         else:
             print("error: unexpected failure (a bug); run again with --debug for the traceback", file=sys.stderr)
         return EXIT_BUG
+
+
+def _failed(err: PipelineError, debug: bool) -> int:
+    print(f"error: {err.message}", file=sys.stderr)
+    if err.hint:
+        print(f"hint: {err.hint}", file=sys.stderr)
+    if debug:
+        traceback.print_exc()
+    return 128 + err.signal_number if isinstance(err, Interrupted) else EXIT_FAILED

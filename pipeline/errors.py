@@ -113,3 +113,11 @@ class DriftDetected(PipelineError):
 
 class PreflightFailed(PipelineError):
     """The environment is not safe to deploy to: unreachable, unversioned state, or locking off."""
+
+
+class DependencyLockError(PipelineError):
+    """A requirements file that is not a complete, hashed lock, or a lock its `.in` list has moved past."""
+
+
+class InvalidSetting(PipelineError):
+    """An environment variable the pipeline reads (DEPLOY_*) holds a value it cannot use."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +58,50 @@ def local_target(local_dir: Path) -> Iterator[Target]:
         yield target
     finally:
         emulator.stop()
+
+
+@pytest.fixture
+def signal_handlers_restored() -> Iterator[None]:
+    """For tests calling cli.main.main in-process: it routes SIGINT and SIGTERM through Terraform's stop handler."""
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (free a moment ago): to listen on, or to be refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def endpoint_table(name: str, endpoint: str) -> str:
+    """An environments.toml table for an external emulator at `endpoint`, with fixed test credentials."""
+    return f"""[{name}]
+emulator = true
+endpoint = "{endpoint}"
+access_key_id = "test"
+secret_access_key = "test"
+region = "us-east-1"
+state_bucket = "{name}-terraform-state"
+artifact_bucket = "{name}-artifacts"
+"""
+
+
+def write_unreachable_environments(path: Path) -> Path:
+    """An environments.toml where nothing is reachable, each failing fast: `local` is an external endpoint on a
+    closed port (no emulator is ever started), `dev` is AWS through profiles this machine does not have."""
+    path.write_text(endpoint_table("local", f"http://127.0.0.1:{unused_port()}") + """
+[dev]
+emulator = false
+region = "eu-west-1"
+deployer_profile = "not-on-this-machine-deployer"
+ops_profile = "not-on-this-machine-ops"
+deployer_principals = ["arn:aws:iam::111111111111:role/ci"]
+state_bucket = "unreachable-dev-state"
+artifact_bucket = "unreachable-dev-artifacts"
+""")
+    return path

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
-from cli.common import EXIT_OK, add_env, seconds
+from cli.common import EXIT_OK, add_env, positive_count, seconds, service_name
 from cli.render import print_report, print_results
 from cli.reporters import LineReporter, SilentReporter, TableReporter, wants_table
 
@@ -53,10 +53,11 @@ def cmd_changed(args: argparse.Namespace) -> int:
 def register(commands: Subcommands) -> None:
     deploy = commands.add_parser("deploy", help="run services through test, package, plan, deploy and verify")
     chosen = deploy.add_mutually_exclusive_group(required=True)
-    chosen.add_argument("--service", action="append", help="service name (a folder under services/); repeatable")
+    chosen.add_argument("--service", type=service_name, action="append",
+                        help="service name (a folder under services/); repeatable")
     chosen.add_argument("--changed", action="store_true", help="every service changed since its last successful deploy")
     add_env(deploy)
-    deploy.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pipelines run at once (default: cores)")
+    deploy.add_argument("--jobs", type=positive_count, default=os.cpu_count() or 1, help="pipelines run at once (default: cores)")
     deploy.add_argument("--json", action="store_true", help="print the executions as JSON instead of progress")
     deploy.add_argument("--lock-timeout", type=seconds, metavar="SECONDS",
                         help="fail when another deploy of a service holds its lock this long (default: 15 minutes)")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import EXIT_FAILED, EXIT_OK, add_env, add_service
+from cli.common import EXIT_FAILED, EXIT_OK, add_env, add_service, port
 
 if TYPE_CHECKING:
     from cli.common import Subcommands
@@ -19,6 +19,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     if args.action == "start":
         running, started = emulator.ensure_running()
         print(f"emulator {'started' if started else 'already running'} at {running.endpoint} (pid {running.pid})")
+        if started and running.busy_port:
+            print(f"note: {running.busy_port_note()}")
     elif args.action == "stop":
         stopped = emulator.stop()
         print(f"emulator stopped (pid {stopped.pid})" if stopped else "no emulator was running")
@@ -73,6 +75,6 @@ def register(commands: Subcommands) -> None:
     invoke.set_defaults(handler=cmd_invoke)
 
     serve = commands.add_parser("serve", help="local API gateway on 127.0.0.1 routing to every deployed service's API")
-    serve.add_argument("--port", type=int, help="port to listen on (default: DEPLOY_GATEWAY_PORT or 4580)")
+    serve.add_argument("--port", type=port, help="port to listen on (default: DEPLOY_GATEWAY_PORT or 4580)")
     add_env(serve, help="an emulator environment from environments.toml (default: local)")
     serve.set_defaults(handler=cmd_serve)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from cli.common import EXIT_FAILED, EXIT_OK, add_env, add_service
+from cli.common import EXIT_FAILED, EXIT_OK, add_env, add_service, service_name
 
 if TYPE_CHECKING:
     from cli.common import Subcommands
@@ -64,7 +64,7 @@ def register(commands: Subcommands) -> None:
     new_service.set_defaults(handler=cmd_new_service)
 
     drift = commands.add_parser("drift", help="show (or --reconcile) changes made outside Terraform; exit 1 on drift")
-    drift.add_argument("--service", action="append", help="service name; repeat for several (default: every service)")
+    drift.add_argument("--service", type=service_name, action="append", help="service name; repeat for several (default: every service)")
     add_env(drift)
     drift.add_argument("--reconcile", action="store_true", help="apply the reviewed plan that puts Terraform's settings back")
     drift.set_defaults(handler=cmd_drift)

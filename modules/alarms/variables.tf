@@ -8,6 +8,10 @@ variable "error_thresholds" {
   description = "Errors per period a function may have before its Errors alarm fires, by function name (others: 0)."
   type        = map(number)
   default     = {}
+  validation {
+    condition     = alltrue([for threshold in values(var.error_thresholds) : threshold >= 0])
+    error_message = "error_thresholds must not be negative."
+  }
 }
 
 variable "table_names" {

@@ -1,22 +1,38 @@
 variable "function_name" {
   description = "Name of the Lambda function."
   type        = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
+    error_message = "function_name must be 1 to 64 letters, digits, dashes or underscores."
+  }
 }
 
 variable "role_arn" {
   description = "Execution role ARN, created by ops (modules/iam/function-role). This module never creates IAM."
   type        = string
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.role_arn))
+    error_message = "role_arn must be an IAM role ARN (arn:aws:iam::<account>:role/...)."
+  }
 }
 
 variable "handler" {
   description = "Handler as module.function, e.g. location.get_location.handler."
   type        = string
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$", var.handler))
+    error_message = "handler must be a dotted Python path ending in the function, e.g. location.get_location.handler."
+  }
 }
 
 variable "runtime" {
   description = "Lambda runtime identifier."
   type        = string
   default     = "python3.11"
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be python3.11, python3.12 or python3.13."
+  }
 }
 
 variable "artifact_bucket" {
@@ -53,6 +69,10 @@ variable "reserved_concurrency" {
   description = "Reserved concurrent executions: caps the function and protects the account's pool."
   type        = number
   default     = 5
+  validation {
+    condition     = var.reserved_concurrency >= 0 && var.reserved_concurrency <= 1000 && floor(var.reserved_concurrency) == var.reserved_concurrency
+    error_message = "reserved_concurrency must be a whole number from 0 to 1000."
+  }
 }
 
 variable "environment_variables" {
@@ -62,9 +82,13 @@ variable "environment_variables" {
 }
 
 variable "log_retention_days" {
-  description = "How long the function's CloudWatch logs are kept."
+  description = "How long the function's CloudWatch logs are kept, in days."
   type        = number
   default     = 30
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
 }
 
 variable "tags" {

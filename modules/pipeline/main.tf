@@ -3,7 +3,7 @@
 locals {
   service = var.service_name
   install = [
-    "python -m pip install --quiet -r requirements/dev.txt",
+    "python -m pip install --quiet --require-hashes -r requirements/dev.txt",
   ]
   install_terraform = [
     "curl -fsSLo /tmp/terraform.zip https://releases.hashicorp.com/terraform/${var.terraform_version}/terraform_${var.terraform_version}_linux_amd64.zip",

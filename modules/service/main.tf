@@ -2,13 +2,14 @@ locals {
   manifest = var.manifest
   prefix   = "${var.environment}-${local.manifest.name}"
   # Each function's settings with the manifest's overrides for this environment (environments.<env>.functions).
+  overrides = try(local.manifest.environments[var.environment].functions, {})
   functions = {
     for name, function in local.manifest.functions :
-    name => merge(function, try(local.manifest.environments[var.environment].functions[name], {}))
+    name => merge(function, { for setting, value in try(local.overrides[name], {}) : setting => value if value != null })
   }
-  tables  = try(local.manifest.tables, {})
-  invoked = distinct(flatten([for f in values(local.functions) : try(f.invokes, [])]))
-  called  = distinct(flatten([for f in values(local.functions) : try(f.calls_apis, [])]))
+  tables  = local.manifest.tables
+  invoked = distinct(flatten([for f in values(local.functions) : f.invokes]))
+  called  = distinct(flatten([for f in values(local.functions) : f.calls_apis]))
 
   # Locally the gateway of `make serve` stands in for every API; in AWS the called service's API
   # is found by the naming convention <env>-<service>.
@@ -48,7 +49,7 @@ module "table" {
 
   table_name = "${local.prefix}-${each.key}"
   hash_key   = each.value.hash_key
-  range_key  = try(each.value.range_key, null)
+  range_key  = each.value.range_key
   tags       = var.tags
 }
 
@@ -60,9 +61,9 @@ module "function" {
   role_arn              = data.aws_iam_role.function[each.key].arn
   handler               = each.value.handler
   runtime               = local.manifest.runtime
-  memory_mb             = try(each.value.memory_mb, 256)
-  timeout_s             = try(each.value.timeout_s, 10)
-  reserved_concurrency  = try(each.value.reserved_concurrency, 5)
+  memory_mb             = each.value.memory_mb
+  timeout_s             = each.value.timeout_s
+  reserved_concurrency  = each.value.reserved_concurrency
   artifact_bucket       = var.artifact_bucket
   artifact_key          = var.artifact_key
   log_retention_days    = var.log_retention_days
@@ -72,19 +73,19 @@ module "function" {
 
 module "api" {
   source = "../http-api"
-  count  = try(local.manifest.api, null) == null ? 0 : 1
+  count  = local.manifest.api == null ? 0 : 1
 
   api_name             = local.prefix
-  authorization        = try(local.manifest.api.authorization, "AWS_IAM")
-  throttle_rate_limit  = try(local.manifest.api.throttle_rate_limit, 50)
-  throttle_burst_limit = try(local.manifest.api.throttle_burst_limit, 100)
+  authorization        = local.manifest.api.authorization
+  throttle_rate_limit  = local.manifest.api.throttle_rate_limit
+  throttle_burst_limit = local.manifest.api.throttle_burst_limit
   tags                 = var.tags
   routes = {
     for name, function in local.functions : function.route => {
       function_name    = module.function[name].function_name
       alias_name       = "live"
       alias_invoke_arn = module.function[name].alias_invoke_arn
-    } if try(function.route, null) != null
+    } if function.route != null
   }
 }
 
@@ -93,7 +94,7 @@ module "alarms" {
 
   function_names = [for function in module.function : function.function_name]
   error_thresholds = {
-    for name, function in local.functions : module.function[name].function_name => try(function.error_alarm_threshold, 0)
+    for name, function in local.functions : module.function[name].function_name => function.error_alarm_threshold
   }
   table_names   = [for table in module.table : table.table_name]
   alarm_actions = var.alarm_actions

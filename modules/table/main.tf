@@ -8,14 +8,14 @@ resource "aws_dynamodb_table" "this" {
 
   attribute {
     name = var.hash_key
-    type = "S"
+    type = var.hash_key_type
   }
 
   dynamic "attribute" {
     for_each = var.range_key == null ? [] : [var.range_key]
     content {
       name = attribute.value
-      type = "S"
+      type = var.range_key_type
     }
   }
 

@@ -1,7 +1,7 @@
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:state and artifact buckets are written only by the pipeline, which records every write in the ledger
   #checkov:skip=CKV2_AWS_62:nothing consumes events from state or artifact buckets
-  #checkov:skip=CKV2_AWS_61:noncurrent-version expiry is left to each account (see README: the emulator stalls on lifecycle rules)
+  #checkov:skip=CKV2_AWS_61:noncurrent-version expiry is left to each account (see docs/emulator.md: the emulator stalls on lifecycle rules)
   #checkov:skip=CKV_AWS_144:state is versioned in one region; cross-region replication is a disaster-recovery choice per account
   #checkov:skip=CKV_AWS_145:encrypted with SSE-S3 (AES256 below); a customer key is an account-level ops choice
   bucket = var.bucket_name

@@ -9,13 +9,8 @@ data "aws_caller_identity" "current" {}
 
 # Developers request permissions in their manifests; nothing changes in AWS until ops apply this.
 locals {
-  services_dir = "${path.root}/../../services"
-  manifests = {
-    for file in fileset(local.services_dir, "*/service.yaml") :
-    dirname(file) => yamldecode(file("${local.services_dir}/${file}"))
-  }
   functions = merge([
-    for service, manifest in local.manifests : {
+    for service, manifest in var.manifests : {
       for name, function in manifest.functions :
       "${service}-${name}" => {
         service     = service
@@ -29,7 +24,7 @@ locals {
   # Routes of every service, as execute-api resource patterns: any API id and stage, the route's
   # method, path parameters as wildcards. API ids are random, so routes are what a grant can name.
   api_routes = {
-    for service, manifest in local.manifests : service => [
+    for service, manifest in var.manifests : service => [
       for function in values(manifest.functions) :
       "arn:aws:execute-api:${var.region}:${data.aws_caller_identity.current.account_id}:*/*/${split(" ", function.route)[0]}${replace(split(" ", function.route)[1], "/\\{[^/]+\\}/", "*")}"
       if try(function.route, null) != null
@@ -65,7 +60,7 @@ module "function_role" {
 # One deployer per service; who may assume it is an input (the developer user locally, CI in AWS).
 module "deployer" {
   source   = "../../modules/iam/deployer"
-  for_each = local.manifests
+  for_each = var.manifests
 
   environment              = var.environment
   service                  = each.key

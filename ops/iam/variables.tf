@@ -22,3 +22,10 @@ variable "deployer_trusted_principals" {
   description = "Principal ARNs that may assume the deployer roles (environments.toml deployer_principals; the developer user locally)."
   type        = list(string)
 }
+
+# The pipeline passes every service.yaml exactly as it validated it (as JSON), so Terraform never
+# reads the YAML itself with other rules.
+variable "manifests" {
+  description = "Every service's manifest (services/<name>/service.yaml) as the pipeline validated it, by service name."
+  type        = any
+}

@@ -31,7 +31,8 @@ from typing import Any
 from pipeline.errors import EmulatorError
 from pipeline.paths import PROJECT_ROOT, local_dir
 
-DEFAULT_PORT = 4566  # LocalStack's edge port, so LocalStack tooling points here unchanged
+DEFAULT_PORT = 4566  # LocalStack's edge port: tools written for LocalStack find the emulator when it gets it
+PORT_VARIABLE = "DEPLOY_EMULATOR_PORT"  # pins the port; 0 picks any free one
 STARTUP_SECONDS = 30
 OPS_USER = "ops-admin"
 DEVELOPER_USER = "developer"
@@ -53,10 +54,19 @@ class Emulator:
     pid: int
     port: int
     started_at: float
+    busy_port: int = 0  # the port it wanted but found taken when it started (0: it got the one it wanted)
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def busy_port_note(self) -> str:
+        """What to tell the user when the wanted port was taken, else ""."""
+        if not self.busy_port:
+            return ""
+        return (f"port {self.busy_port} is busy (another emulator, LocalStack?), so the emulator listens on {self.port}; "
+                f"free it (`ss -ltnp 'sport = :{self.busy_port}'` shows who holds it), pin another port with "
+                f"{PORT_VARIABLE}=N, or point an environment's `endpoint` at what runs on {self.busy_port}")
 
 
 def _state_dir() -> Path:
@@ -132,11 +142,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _choose_port() -> int:
-    wanted = int(os.environ.get("DEPLOY_EMULATOR_PORT", DEFAULT_PORT))
+def _wanted_port() -> int:
+    """DEPLOY_EMULATOR_PORT, else 4566. Raises EmulatorError unless a port number (0: any free one)."""
+    text = os.environ.get(PORT_VARIABLE) or str(DEFAULT_PORT)
+    if not text.isdigit() or int(text) > 65535:
+        raise EmulatorError(f"{PORT_VARIABLE} must be a port number (1-65535, or 0 for any free one), not {text!r}",
+                            f"unset it (default {DEFAULT_PORT}) or set it like {PORT_VARIABLE}=4599")
+    return int(text)
+
+
+def _choose_port() -> tuple[int, int]:
+    """The port to start on, and the wanted port it replaces because that one is busy (else 0)."""
+    wanted = _wanted_port()
     if wanted and _port_free(wanted):
-        return wanted
-    return _free_port()
+        return wanted, 0
+    return _free_port(), wanted
 
 
 def _answers(endpoint: str) -> bool:
@@ -245,7 +265,7 @@ def start() -> Emulator:
     """Start a new emulator, create its ops and developer identities, record them. Raises EmulatorError."""
     state_dir = _state_dir()
     state_dir.mkdir(parents=True, exist_ok=True)
-    port = _choose_port()
+    port, busy_port = _choose_port()
     update_seconds = _lambda_update_seconds()
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(_BOOTSTRAP_REQUESTS)}
     _write_private(_admin_secret_file(), secrets.token_urlsafe(32))
@@ -256,7 +276,7 @@ def start() -> Emulator:
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
-    emulator = Emulator(pid=process.pid, port=port, started_at=time.time())
+    emulator = Emulator(pid=process.pid, port=port, started_at=time.time(), busy_port=busy_port)
     deadline = time.monotonic() + STARTUP_SECONDS
     while not _answers(emulator.endpoint):
         if process.poll() is not None or time.monotonic() > deadline:

@@ -57,7 +57,7 @@ def check_drift(service_name: str, environment_name: str, reconcile: bool = Fals
     last = Ledger(target).last_success(service_name)
     if last is None:
         return DriftReport(service_name, deployed=False, drifted=())
-    variables = root_variables(target)
+    variables = root_variables(target, service)
     undeployed = last.infra_hash != infra_hash(service.infra_dir, [service.folder / "service.yaml"], variables)
     terraform = terraform_for(target, ensure_toolchain(), service.infra_dir, Identity.DEPLOYER)
     terraform.init(s3_backend(target, service.infra_dir))

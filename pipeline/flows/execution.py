@@ -23,7 +23,7 @@ from pipeline.project.services import Service, load_service
 from pipeline.stages.deploy import DeployPlan, apply_deploy, package, plan_deploy, run_tests
 from pipeline.stages.verify import live_versions, verify
 from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, new_execution_id
-from pipeline.state.locks import LOCK_TIMEOUT_S, LockHolder, service_lock
+from pipeline.state.locks import LOCK_TIMEOUT_S, HeldLock, LockHolder, heartbeat_seconds, service_lock
 from pipeline.state.preflight import preflight
 from pipeline.terraform.toolchain import Toolchain, ensure_toolchain
 
@@ -124,7 +124,11 @@ def deploy_service(
             def waiting(holder: LockHolder) -> None:
                 reporter.note(name, f"waiting for the deploy lock held by {holder.describe()}")
 
-            with service_lock(target, name, entry.execution_id, lock_timeout_s, waiting, stop_if_tests_failed):
+            def taking_over(held: HeldLock) -> None:
+                reporter.note(name, f"took over a stale deploy lock held by {held.holder.describe()}: no heartbeat for "
+                                    f"{held.silent_s:.0f}s (stale after {held.stale_after_s(heartbeat_seconds()):.0f}s)")
+
+            with service_lock(target, name, entry.execution_id, lock_timeout_s, waiting, stop_if_tests_failed, taking_over):
                 stop_if_tests_failed()
                 last = ledger.last_success(name)
                 plan = stages.run(

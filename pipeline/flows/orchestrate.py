@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.aws import Target, connect
+from pipeline.aws import Target, as_pipeline_error, connect
 from pipeline.changes import git
 from pipeline.changes.rules import ChangeReport
 from pipeline.changes.selection import changes_from_ledger
@@ -66,6 +66,11 @@ def _one(name: str, environment_name: str, reporter: Reporter, lock_timeout_s: f
         return PipelineResult(name, execution=deploy_service(name, environment_name, reporter, timeout_s))
     except PipelineError as err:
         return PipelineResult(name, error=err.message, hint=err.hint)
+    except Exception as err:
+        environment_state = as_pipeline_error(err)  # e.g. credentials that expired mid-deploy
+        if environment_state is None:
+            raise
+        return PipelineResult(name, error=environment_state.message, hint=environment_state.hint)
 
 
 def deploy_services(

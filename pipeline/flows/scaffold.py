@@ -9,6 +9,8 @@ from pathlib import Path
 
 from pipeline.errors import ScaffoldError
 from pipeline.paths import PROJECT_ROOT
+from pipeline.project.locks import render_lock, service_lock_target
+from pipeline.project.manifest import load_yaml
 from pipeline.project.naming import role_name
 from pipeline.project.services import SERVICES_DIR, load_service
 
@@ -46,7 +48,9 @@ def render(name: str, description: str) -> dict[Path, str]:
         text = environment.get_template(template.relative_to(TEMPLATES_DIR).as_posix()).render(
             name=name, package=package, description=description)
         files[relative.with_suffix("") if relative.suffix == ".j2" else relative] = text
-    files[Path("requirements.txt")] = ""
+    runtime = load_yaml(files[Path("service.yaml")], "service.yaml")["runtime"]
+    lock = service_lock_target(SERVICES_DIR / name / "requirements.in", runtime)
+    files[Path("requirements.txt")] = render_lock(lock, files[Path("requirements.in")], "")
     return files
 
 
@@ -59,7 +63,7 @@ def create_service(name: str, description: str, environment: str = "local",
     """
     from pipeline.terraform.toolchain import ensure_toolchain, lock_root
 
-    if not _SERVICE_NAME.match(name):
+    if not _SERVICE_NAME.fullmatch(name):  # not .match: its `$` accepts a trailing newline
         raise ScaffoldError(f"'{name}' is not a valid service name",
                             "use lower case letters, digits and hyphens, starting with a letter (max 31)")
     folder = services_dir / name

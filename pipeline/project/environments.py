@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import EnvironmentNotFound, ManifestError
+from pipeline.errors import EnvironmentNotFound, InvalidSetting, ManifestError
 from pipeline.paths import PROJECT_ROOT
 
 ENVIRONMENTS_FILE = PROJECT_ROOT / "environments.toml"
@@ -15,7 +16,10 @@ ENVIRONMENTS_FILE = PROJECT_ROOT / "environments.toml"
 ENVIRONMENTS_FILE_VARIABLE = "DEPLOY_ENVIRONMENTS_FILE"
 _FIELDS = {
     "emulator", "region", "state_bucket", "artifact_bucket", "deployer_profile", "ops_profile", "deployer_principals",
+    "endpoint", "access_key_id", "secret_access_key", "profile",
 }
+# Only an environment with an external endpoint says which identity reaches it.
+_ENDPOINT_FIELDS = ("access_key_id", "secret_access_key", "profile")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,12 @@ class Environment:
     deployer_profile: str | None = None
     ops_profile: str | None = None
     deployer_principals: tuple[str, ...] = ()  # who may assume deployer roles in AWS (e.g. a CI role)
+    # An emulator already running elsewhere (LocalStack, or this project's own started by hand): used
+    # as it is, never started; reached with these fixed credentials or this profile.
+    endpoint: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    profile: str | None = None
 
 
 def environments_file() -> Path:
@@ -61,8 +71,44 @@ def load_environments(path: Path | None = None) -> dict[str, Environment]:
         principals = table.get("deployer_principals", [])
         if not isinstance(principals, list) or not all(isinstance(arn, str) and arn for arn in principals):
             raise ManifestError(f"{path.name}: [{name}] deployer_principals must list principal ARNs")
+        _check_endpoint(path.name, name, table)
         environments[name] = Environment(name=name, **{**table, "deployer_principals": tuple(principals)})
     return environments
+
+
+def _check_endpoint(file: str, name: str, table: dict[str, object]) -> None:
+    """An external endpoint: an http(s) URL, in an emulator environment, with one way to sign in.
+
+    Raises ManifestError naming the field.
+    """
+    for field in ("endpoint", *_ENDPOINT_FIELDS):
+        if field in table and (not isinstance(table[field], str) or not table[field]):
+            raise ManifestError(f"{file}: [{name}] {field} must be non-empty text")
+    endpoint = table.get("endpoint")
+    if endpoint is None:
+        given = [field for field in _ENDPOINT_FIELDS if field in table]
+        if given:
+            raise ManifestError(f"{file}: [{name}] has {', '.join(given)} but no endpoint",
+                                "these say how to reach an external emulator: add endpoint = \"http://127.0.0.1:4566\"")
+        return
+    url = urllib.parse.urlsplit(str(endpoint))
+    try:
+        port_ok = url.port is None or 0 < url.port
+    except ValueError:
+        port_ok = False
+    if url.scheme not in ("http", "https") or not url.hostname or not port_ok or url.path not in ("", "/"):
+        raise ManifestError(f"{file}: [{name}] endpoint {endpoint!r} is not an http(s) URL of a host and port",
+                            "write it like endpoint = \"http://127.0.0.1:4566\"")
+    if table.get("emulator") is not True:
+        raise ManifestError(f"{file}: [{name}] has an endpoint but not emulator = true",
+                            "an endpoint names an emulator (LocalStack, or this project's own started by hand): "
+                            "add emulator = true; real AWS environments use profiles")
+    fixed = [field for field in ("access_key_id", "secret_access_key") if field in table]
+    if "profile" in table and fixed:
+        raise ManifestError(f"{file}: [{name}] names both a profile and {', '.join(fixed)}", "keep one way to sign in")
+    if "profile" not in table and len(fixed) != 2:
+        raise ManifestError(f"{file}: [{name}] needs access_key_id and secret_access_key, or a profile, for its endpoint",
+                            "LocalStack accepts any fixed pair: access_key_id = \"test\", secret_access_key = \"test\"")
 
 
 def get_environment(name: str, path: Path | None = None) -> Environment:
@@ -83,8 +129,12 @@ HOST = "127.0.0.1"
 
 
 def gateway_port() -> int:
-    """The gateway's port: DEPLOY_GATEWAY_PORT, else 4580."""
-    return int(os.environ.get("DEPLOY_GATEWAY_PORT", DEFAULT_GATEWAY_PORT))
+    """The gateway's port: DEPLOY_GATEWAY_PORT, else 4580. Raises InvalidSetting unless a port number."""
+    text = os.environ.get("DEPLOY_GATEWAY_PORT") or str(DEFAULT_GATEWAY_PORT)
+    if not text.isdigit() or int(text) > 65535:
+        raise InvalidSetting(f"DEPLOY_GATEWAY_PORT must be a port number (1-65535, or 0 for any free one), not {text!r}",
+                             f"unset it (default {DEFAULT_GATEWAY_PORT}) or set it like DEPLOY_GATEWAY_PORT=4581")
+    return int(text)
 
 
 def infra_variables(environment: Environment) -> dict[str, str]:

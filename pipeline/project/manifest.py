@@ -5,7 +5,10 @@ Pure logic: `parse_manifest` takes text and names, so it is tested without files
 
 from __future__ import annotations
 
+import functools
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,11 +248,95 @@ def parse_manifest(data: Any, source: str, folder_name: str) -> Manifest:
     )
 
 
+# YAML 1.2's core schema, as Terraform and most tools today read plain scalars: (kind, pattern, value).
+_CORE_SCHEMA: tuple[tuple[str, re.Pattern[str], Callable[[str], Any]], ...] = (
+    ("null", re.compile(r"^(?:null|Null|NULL|~|)$"), lambda text: None),
+    ("boolean", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), lambda text: text.lower() == "true"),
+    ("number", re.compile(r"^[-+]?[0-9]+$"), int),
+    ("number", re.compile(r"^0o[0-7]+$"), lambda text: int(text[2:], 8)),
+    ("number", re.compile(r"^0x[0-9a-fA-F]+$"), lambda text: int(text[2:], 16)),
+    ("number", re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"), float),
+    ("number", re.compile(r"^[-+]?\.(?:inf|Inf|INF)$"), lambda text: float(text.replace(".", ""))),
+    ("number", re.compile(r"^\.(?:nan|NaN|NAN)$"), lambda text: math.nan),
+)
+_YAML11_BOOLEANS = re.compile(r"^(?:y|n|yes|no|on|off)$", re.IGNORECASE)
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
+
+
+def _core_reading(text: str) -> tuple[str, Any]:
+    """How a YAML 1.2 reader (Terraform's yamldecode) reads a plain scalar: (kind, value)."""
+    for kind, pattern, value in _CORE_SCHEMA:
+        if pattern.match(text):
+            return kind, value(text)
+    return "text", text
+
+
+def _yaml11_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "text" if isinstance(value, str) else f"a {type(value).__name__}"
+
+
+def ambiguity(text: str, yaml11_value: Any) -> str | None:
+    """Why a plain scalar would not mean one thing to every reader, or None when it does.
+
+    YAML 1.1 (PyYAML) and YAML 1.2 (Terraform) differ on leading zeros (octal), yes/no/on/off,
+    sexagesimal 1:30, underscores, dates and exponents without a dot; infinity and NaN are no number
+    Terraform can take.
+    """
+    if _YAML11_BOOLEANS.match(text):
+        return "YAML 1.1 reads it as a boolean, YAML 1.2 as text"
+    if _LEADING_ZERO.match(text):
+        return "a number with a leading zero: YAML 1.1 reads it as octal, YAML 1.2 as decimal"
+    kind, value = _core_reading(text)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "not a finite number"
+    if (kind, value) != (_yaml11_kind(yaml11_value), yaml11_value):
+        return f"YAML 1.1 reads it as {_yaml11_kind(yaml11_value)} {yaml11_value!r}, YAML 1.2 as {kind} {value!r}"
+    return None
+
+
+@functools.cache
+def _strict_loader() -> type:
+    """PyYAML's safe loader refusing every plain scalar that YAML 1.1 and 1.2 read differently."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        source = ""
+
+        def compose_scalar_node(self, anchor: Any) -> Any:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            node = super().compose_scalar_node(anchor)
+            if event.tag is None and event.style is None:  # plain: the resolver guessed its type
+                reason = ambiguity(node.value, self.yaml_constructors[node.tag](self, node))
+                if reason is not None:
+                    raise ManifestError(
+                        f"{self.source}:{event.start_mark.line + 1}: {node.value!r} is ambiguous: {reason}",
+                        f"quote it if it is text ('{node.value}'), or write the number or boolean plainly "
+                        "(e.g. 1700, true)",
+                    )
+            return node
+
+    return StrictLoader
+
+
 def load_yaml(text: str, source: str) -> Any:
-    """Parse YAML text. Raises ManifestError with the file and position of a syntax error."""
+    """Parse YAML text, refusing scalars YAML 1.1 and YAML 1.2 readers would disagree on.
+
+    Raises ManifestError with the file and line of a syntax error or an ambiguous scalar.
+    """
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        loader = _strict_loader()(text)
+        loader.source = source
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as err:
         raise ManifestError(f"{source}: not valid YAML: {err}", "fix the syntax") from None

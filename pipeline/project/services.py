@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ManifestError, ServiceNotFound
 from pipeline.paths import PROJECT_ROOT
@@ -93,3 +94,16 @@ def load_service(name: str, services_dir: Path = SERVICES_DIR) -> Service:
             "create the event file (JSON) or fix the path",
         )
     return service
+
+
+def manifest_document(service: Service) -> dict[str, Any]:
+    """The service's service.yaml as loaded and validated: what its infra root receives as `manifest`.
+
+    Terraform gets this (as JSON) rather than reading the YAML itself, so it deploys exactly what
+    was checked. Raises ManifestError if the file no longer validates.
+    """
+    manifest_file = service.folder / MANIFEST_NAME
+    source = str(manifest_file.relative_to(service.folder.parent.parent))
+    document = load_yaml(manifest_file.read_text(), source)
+    parse_manifest(document, source, service.name)
+    return dict(document)

@@ -13,8 +13,9 @@ from pipeline.aws import Identity, Target
 from pipeline.errors import StageFailed
 from pipeline.policy.plan_policy import plan_guard
 from pipeline.project.environments import infra_variables
+from pipeline.project.locks import merged_lock
 from pipeline.project.naming import function_name
-from pipeline.project.services import Service
+from pipeline.project.services import Service, manifest_document
 from pipeline.stages.live_config import refuse_drifted_functions
 from pipeline.stages.package import Artifact, PackageInputs, build, source_files
 from pipeline.stages.sbom import sbom_json, sbom_key
@@ -62,14 +63,25 @@ class DeployOutcome:
         return self.uploaded or self.code_changed or (self.infra is not None and self.infra.changed)
 
 
+def _test_environment(service: Service) -> dict[str, str]:
+    """The caller's environment without any AWS setting: unit tests must never follow a developer's
+    endpoint, profile or credentials to a real or emulated AWS (they set their own fake ones)."""
+    env = {name: value for name, value in os.environ.items() if not name.upper().startswith("AWS_")}
+    env.update(
+        PYTHONPATH=os.pathsep.join(map(str, [service.source_dir, *service.lib_dirs])),
+        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
 def run_tests(service: Service) -> str:
-    """Run the service's own tests with only its own source on the path.
+    """Run the service's own tests with only its own source on the path and no AWS settings of the caller's.
 
     Returns pytest's summary line. Raises StageFailed with the failing output.
     """
     if not service.tests_dir.is_dir():
         raise StageFailed(f"test: {service.name} has no tests/ folder", "add tests under services/<name>/tests")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [service.source_dir, *service.lib_dirs]))}
+    env = _test_environment(service)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(service.tests_dir)]
     result = subprocess.run(command, cwd=service.folder, env=env, capture_output=True, text=True)
     lines = result.stdout.strip().splitlines()
@@ -80,13 +92,17 @@ def run_tests(service: Service) -> str:
 
 
 def package(service: Service, cache_dir: Path) -> tuple[Artifact, bool]:
-    """Build (or reuse from cache) the service's artifact. Raises StageFailed on install errors."""
+    """Build (or reuse from cache) the service's artifact.
+
+    Raises DependencyLockError (file:line) for a runtime requirement that is not pinned and hashed,
+    StageFailed on install errors.
+    """
     files = source_files(service.source_dir)
     requirement_files = [service.requirements_file]
     for lib_dir in service.lib_dirs:
         files += [(f"{lib_dir.name}/{name}", path) for name, path in source_files(lib_dir / lib_dir.name)]
         requirement_files.append(lib_dir / "requirements.txt")
-    requirements = "".join(path.read_text() for path in requirement_files if path.is_file())
+    requirements = merged_lock([path for path in requirement_files if path.is_file()])
     inputs = PackageInputs(files=tuple(sorted(files)), requirements=requirements, runtime=service.manifest.runtime)
     return build(inputs, cache_dir)
 
@@ -111,7 +127,7 @@ def _upload(target: Target, service: Service, artifact: Artifact, key: str) -> b
         return False
     except ClientError:
         # The SBOM goes first: wherever an artifact is, its bill of materials is beside it.
-        sbom = sbom_json(service.name, artifact.path, artifact.sha256).encode()
+        sbom = sbom_json(service.name, artifact.path, artifact.sha256, service.manifest.libs).encode()
         s3.put_object(Bucket=bucket, Key=sbom_key(key), Body=sbom, ContentType="application/vnd.cyclonedx+json")
         s3.upload_file(str(artifact.path), bucket, key)
         return True
@@ -144,15 +160,19 @@ def ship_code(target: Target, service: Service, artifact: Artifact, key: str, fo
     return versions, moved
 
 
-def root_variables(target: Target) -> dict[str, str]:
-    """The variables every service root gets from the environment (the artifact key aside)."""
+def root_variables(target: Target, service: Service) -> dict[str, Any]:
+    """The variables a service root gets (the artifact key aside): the environment's and the validated manifest.
+
+    Raises ManifestError if service.yaml no longer validates.
+    """
     return {"environment": target.environment.name, "region": target.environment.region,
-            "artifact_bucket": target.environment.artifact_bucket, **infra_variables(target.environment)}
+            "artifact_bucket": target.environment.artifact_bucket, **infra_variables(target.environment),
+            "manifest": manifest_document(service)}
 
 
 def service_infra_hash(target: Target, service: Service) -> str:
     """The digest of the service's infra inputs in this environment, as the ledger records it."""
-    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], root_variables(target))
+    return infra_hash(service.infra_dir, [service.folder / "service.yaml"], root_variables(target, service))
 
 
 def plan_deploy(
@@ -172,7 +192,7 @@ def plan_deploy(
         return DeployPlan(key, current_hash, None)
     terraform = terraform_for(target, toolchain, service.infra_dir, Identity.DEPLOYER)
     reviewed = plan_reviewed(terraform, s3_backend(target, service.infra_dir),
-                             {**root_variables(target), "artifact_key": key}, plan_guard(service.name))
+                             {**root_variables(target, service), "artifact_key": key}, plan_guard(service.name))
     return DeployPlan(key, current_hash, reviewed)
 
 

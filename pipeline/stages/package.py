@@ -2,7 +2,8 @@
 
 Layout: the service's `src/` tree and the packages of the libs it declares at the zip root, plus
 their runtime requirements installed for the Lambda platform. Entries are sorted, timestamps fixed to 1980-01-01, modes normalised to
-0644/0755, so time, umask and file order never change the hash.
+0644/0755, so time, umask and file order never change the hash; console scripts (whose shebang names
+the building Python) are left out, so neither does the checkout's path.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from pipeline.errors import StageFailed
 
 # Bump when the zip layout changes, so cached artifacts from the old layout are not reused.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
@@ -96,10 +97,8 @@ def install_requirements(requirements: str, runtime: str, target: Path) -> None:
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
         "--target", str(target), "--platform", LAMBDA_PLATFORM, "--implementation", "cp",
-        "--python-version", python_version, "--only-binary=:all:", "-r", str(requirements_file),
+        "--python-version", python_version, "--only-binary=:all:", "--require-hashes", "-r", str(requirements_file),
     ]
-    if "--hash=" in requirements:
-        command.append("--require-hashes")
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         tail = "\n".join(result.stderr.strip().splitlines()[-10:])
@@ -107,6 +106,21 @@ def install_requirements(requirements: str, runtime: str, target: Path) -> None:
             f"package: installing runtime requirements for {runtime} failed:\n{tail}",
             "check the pins (and hashes) in the service's and its libs' requirements.txt",
         )
+    drop_machine_paths(target)
+
+
+def drop_machine_paths(site: Path) -> None:
+    """Remove what pip writes outside the packages: console scripts under bin/ and their RECORD lines.
+
+    A script's shebang is the absolute path of the Python that installed it, so it would make the
+    artifact depend on where the checkout lives; Lambda never runs them.
+    """
+    shutil.rmtree(site / "bin", ignore_errors=True)
+    for record in site.glob("*.dist-info/RECORD"):
+        lines = record.read_text().splitlines(keepends=True)
+        kept = [line for line in lines if not line.lstrip('"').startswith(("../", "/", "bin/"))]
+        if kept != lines:
+            record.write_text("".join(kept))
 
 
 def installed_requirements(requirements: str, runtime: str, cache_dir: Path) -> Path:

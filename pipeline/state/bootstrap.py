@@ -15,7 +15,7 @@ from pipeline.aws import Identity, Target
 from pipeline.errors import BootstrapMissing
 from pipeline.paths import PROJECT_ROOT, local_dir
 from pipeline.project.naming import deployer_role_name, role_name
-from pipeline.project.services import Service
+from pipeline.project.services import Service, load_service, manifest_document, service_names
 from pipeline.terraform.roots import plan_and_apply, s3_backend, terraform_for
 from pipeline.terraform.toolchain import Toolchain
 
@@ -69,11 +69,15 @@ def apply_bootstrap(target: Target, toolchain: Toolchain) -> None:
 def iam_variables(target: Target) -> dict[str, Any]:
     """Inputs of ops/iam in this environment.
 
-    Deployers trust the emulator's developer user locally and environments.toml's
-    deployer_principals elsewhere. Raises BootstrapMissing when an AWS environment lists none.
+    Deployers trust the embedded emulator's developer user, an external endpoint's configured
+    identity (the pipeline assumes them as it), and environments.toml's deployer_principals in AWS;
+    every service's manifest goes in as validated. Raises BootstrapMissing when an AWS environment
+    lists none, ManifestError for an invalid manifest.
     """
     environment = target.environment
-    if environment.emulator:
+    if environment.endpoint is not None:
+        principals = [target.client("sts", Identity.OPS).get_caller_identity()["Arn"]]
+    elif environment.emulator:
         developer = target.client("iam", Identity.OPS).get_user(UserName=emulator.DEVELOPER_USER)
         principals = [developer["User"]["Arn"]]
     else:
@@ -89,6 +93,7 @@ def iam_variables(target: Target) -> dict[str, Any]:
         "artifact_bucket": environment.artifact_bucket,
         "state_bucket": environment.state_bucket,
         "deployer_trusted_principals": principals,
+        "manifests": {name: manifest_document(load_service(name)) for name in service_names()},
     }
 
 

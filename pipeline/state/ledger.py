@@ -2,7 +2,9 @@
 
 Kept in the environment rather than on a laptop so that two machines agree on what is deployed,
 and a failed or interrupted deploy is retried next time. Layout under `ledger/<service>/`:
-`executions/<execution id>.json` for every run and `last-success.json` for the newest passing one.
+`executions/<execution id>.json` for every run and `last-success.json` for the newest passing one;
+`unlocks/<id>.json` for every forced release of the service's deploy lock (kept apart from the
+executions, which promote and verify read as "the newest run").
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ class LedgerEntry:
     stages: tuple[StageRecord, ...] = field(default_factory=tuple)
     error: str = ""
     versions: dict[str, str] = field(default_factory=dict)  # function -> version `live` served after it
-    kind: str = "deploy"  # deploy | promote | rollback
-    origin: str = ""  # promote: the source environment's execution; rollback: the execution restored
+    kind: str = "deploy"  # deploy | promote | rollback | unlock
+    origin: str = ""  # promote: the source environment's execution; rollback: the execution restored;
+    # unlock: the execution whose lock was released
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LedgerEntry:
@@ -133,13 +136,29 @@ class Ledger:
                     newest[service] = (stamp, LedgerHead("" if commit == "none" else commit, origin == "committed"))
         return {service: head for service, (_, head) in newest.items()}
 
+    def record_unlock(self, entry: LedgerEntry) -> None:
+        """Store a forced release of the service's deploy lock (an entry of kind "unlock")."""
+        body = json.dumps(asdict(entry), indent=2, sort_keys=True).encode()
+        self._s3.put_object(Bucket=self._bucket, Key=f"{PREFIX}/{entry.service}/unlocks/{entry.execution_id}.json", Body=body)
+
     def executions(self, service: str | None = None) -> list[LedgerEntry]:
         """Every recorded execution (of one service, if given), oldest first."""
-        prefix = f"{PREFIX}/{service}/executions/" if service else f"{PREFIX}/"
+        return self._entries(service, ("executions",))
+
+    def history(self, service: str | None = None) -> list[LedgerEntry]:
+        """Every execution and forced unlock (of one service, if given), oldest first."""
+        return self._entries(service, ("executions", "unlocks"))
+
+    def _entries(self, service: str | None, folders: tuple[str, ...]) -> list[LedgerEntry]:
+        prefix = f"{PREFIX}/{service}/" if service else f"{PREFIX}/"
+        try:
+            pages = list(self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix))
+        except self._s3.exceptions.NoSuchBucket:  # a fresh environment: nothing was deployed yet
+            return []
         entries = []
-        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+        for page in pages:
             for item in page.get("Contents", []):
-                if "/executions/" in item["Key"]:
+                if any(f"/{folder}/" in item["Key"] for folder in folders):
                     entry = self._read(item["Key"])
                     if entry is not None:
                         entries.append(entry)

@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.aws import Identity, Target
-from pipeline.errors import PreflightFailed
+from pipeline.aws import Identity, Target, as_pipeline_error
+from pipeline.errors import IdentityError, PreflightFailed
 from pipeline.paths import local_dir
 from pipeline.project.services import Service
 from pipeline.state.bootstrap import bootstrap_state_file, ensure_buckets, ensure_roles
@@ -38,11 +38,14 @@ def reach_state_bucket(target: Target) -> bool:
     except ClientError:
         return False
     except BotoCoreError as err:
+        if isinstance(known := as_pipeline_error(err), IdentityError):  # no profile or credentials: not the network
+            raise known from None
         where = target.endpoint or f"AWS ({target.environment.region})"
+        start = ("start the emulator at that endpoint" if target.environment.endpoint else
+                 "start the emulator (`python deploy.py emulator start`)")
         raise PreflightFailed(
             f"{where} does not answer for environment '{target.environment.name}': {err}",
-            "start the emulator (`python deploy.py emulator start`), or check the network and credentials; "
-            "nothing was uploaded or applied",
+            f"{start}, or check the network and credentials; nothing was uploaded or applied",
         ) from None
     return True
 
@@ -102,6 +105,8 @@ def preflight(target: Target, toolchain: Toolchain, service: Service, note: Call
     """
     if target.emulator_started:
         note(f"started the local AWS emulator at {target.endpoint}")
+    if target.emulator_note:
+        note(target.emulator_note)
     if forget_reset_emulator(target, reach_state_bucket(target)):
         note("the local emulator was reset (it keeps everything in memory): bootstrapping again, "
              "and every service deploys as new")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.aws import Target
+from pipeline.aws import Identity, Target
 from pipeline.paths import PROJECT_ROOT
 
 _NOT_COPIED = shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache")
@@ -150,6 +150,26 @@ def add_echo_service(project: Project) -> None:
     )
     # Every service root is the same thin call of modules/service, driven by its manifest.
     shutil.copytree(project.root / "services" / "location" / "infra", folder / "infra", dirs_exist_ok=True)
+
+
+def forget_service(target: Target, service: str) -> None:
+    """Remove a test-only service's traces from the suite's emulator.
+
+    Other tests' repositories do not have it: its roles and ledger would read to them as a deleted
+    service, so ops' IAM is applied again from the real tree and its ledger entries go.
+    """
+    from pipeline.state.bootstrap import apply_iam
+    from pipeline.state.ledger import HEADS_PREFIX, PREFIX
+    from pipeline.terraform.toolchain import ensure_toolchain
+
+    apply_iam(target, ensure_toolchain())
+    s3 = target.client("s3", Identity.OPS)
+    bucket = target.environment.artifact_bucket
+    # Every version: in a versioned bucket moto still lists a deleted key's folder-like prefix.
+    for prefix in (f"{PREFIX}/{service}/", f"{HEADS_PREFIX}/{service}."):
+        listed = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
+        for item in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]:
+            s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.aws import Identity, Target
 from pipeline.paths import local_dir
+from pipeline.project.services import load_service
 from pipeline.state.ledger import Ledger
 from tests.e2e.conftest import Project, copy_project
 
@@ -65,8 +66,8 @@ def test_deploying_again_changes_nothing_and_says_so(first_deploy: str, project:
 def test_an_unknown_service_lists_the_known_ones(project: Project) -> None:
     result = project.deploy_py("deploy", "--service", "nope")
 
-    assert result.returncode == 1
-    assert "unknown service 'nope'" in result.stderr
+    assert result.returncode == 2, "a usage error, refused before anything runs"
+    assert "argument --service: unknown service 'nope'" in result.stderr
     assert "known services: " in result.stderr and "location" in result.stderr
 
 
@@ -120,3 +121,17 @@ def test_a_failing_unit_test_stops_the_pipeline_before_anything_is_uploaded_or_a
     assert not list(local_dir().rglob("*.tfplan")), "an unapplied plan was left behind"
     assert not s3.list_objects_v2(Bucket="local-artifacts", Prefix="locks/").get("KeyCount", 0)
     shutil.rmtree(broken.root)
+
+
+def test_live_functions_carry_exactly_the_values_the_manifest_validated_to(
+    first_deploy: str, project: Project, local_target: Target
+) -> None:
+    manifest = load_service("location", project.root / "services").manifest
+    lambda_client = local_target.client("lambda", Identity.OPS)
+    for name, function in manifest.functions.items():
+        deployed = f"local-location-{name}"
+        concurrency = lambda_client.get_function_concurrency(FunctionName=deployed)
+        config = lambda_client.get_function_configuration(FunctionName=deployed)
+
+        assert concurrency["ReservedConcurrentExecutions"] == function.reserved_concurrency
+        assert (config["MemorySize"], config["Timeout"]) == (function.memory_mb, function.timeout_s)

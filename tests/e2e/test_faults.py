@@ -31,11 +31,9 @@ from typing import Any
 import pytest
 
 from pipeline.aws import Identity, Target
-from pipeline.state.bootstrap import apply_iam
-from pipeline.state.ledger import HEADS_PREFIX, PREFIX, Ledger, LedgerEntry
+from pipeline.state.ledger import Ledger, LedgerEntry
 from pipeline.state.locks import lock_key, service_lock
-from pipeline.terraform.toolchain import ensure_toolchain
-from tests.e2e.conftest import Project, copy_project, finish
+from tests.e2e.conftest import Project, copy_project, finish, forget_service
 
 pytestmark = pytest.mark.e2e
 
@@ -141,16 +139,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> Ite
     project = copy_project(tmp_path_factory.mktemp("drill") / "repo")
     add_drill_service(project)
     yield project
-    # Other tests' repositories have no drill service: its roles and ledger would read to them as a
-    # deleted service, so ops' IAM is applied again from the real tree and the ledger entries go.
-    apply_iam(local_target, ensure_toolchain())
-    s3 = local_target.client("s3", Identity.OPS)
-    bucket = local_target.environment.artifact_bucket
-    # Every version: in a versioned bucket moto still lists a deleted key's folder-like prefix.
-    for prefix in (f"{PREFIX}/{SERVICE}/", f"{HEADS_PREFIX}/{SERVICE}."):
-        listed = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
-        for item in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]:
-            s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
+    forget_service(local_target, SERVICE)
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +287,8 @@ def test_a_deploy_that_cannot_get_the_lock_in_time_fails_naming_the_holder(
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert f"[{SERVICE}] waiting for the deploy lock held by {holder.describe()}" in refused.stdout
     assert f"error: {SERVICE}: {SERVICE} is being deployed by {holder.describe()}; gave up after 2s" in refused.stderr
-    assert f"delete s3://{local_target.environment.artifact_bucket}/{lock_key(SERVICE)}" in refused.stderr
+    assert f"release s3://{local_target.environment.artifact_bucket}/{lock_key(SERVICE)}" in refused.stderr
+    assert f"deploy.py unlock --service {SERVICE} --env local" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert s3.head_object(Bucket=local_target.environment.state_bucket, Key=STATE_KEY)["VersionId"] == state_before
     assert live_configuration(local_target) == live_before, "nothing was applied or published"

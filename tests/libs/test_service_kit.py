@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service_kit import BadRequest, Request, endpoint, logger
-from service_kit.http import CORRELATION_HEADER, MAX_BODY_BYTES
+from service_kit.http import CORRELATION_HEADER, MAX_BODY_BYTES, MAX_JSON_DEPTH
 
 SCHEMA = {
     "type": "object",
@@ -86,3 +89,72 @@ def test_a_failure_is_a_bare_500_and_its_detail_stays_in_the_log(logs: pytest.Lo
     output = "\n".join(json.dumps(line) for line in log_lines(logs))
     assert "RuntimeError" in output
     assert "pw-secret-1" not in output and "tok-secret-9" not in output
+
+
+def deep(depth: int) -> str:
+    return '{"name": "ada", "password": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize(("event", "status", "message"), [
+    ({"body": deep(5000)}, 400, f"body nests deeper than {MAX_JSON_DEPTH} levels"),
+    ({"body": deep(MAX_JSON_DEPTH)}, 400, f"body nests deeper than {MAX_JSON_DEPTH} levels"),
+    ({"body": "[1, 2]"}, 400, "body must be a JSON object"),
+    ({"body": "not base64!", "isBase64Encoded": True}, 400, "body is not valid base64"),
+    ({"body": "é", "isBase64Encoded": True}, 400, "body is not valid base64"),
+    ({"body": base64.b64encode(b'{"name": "\xff"}').decode(), "isBase64Encoded": True}, 400, "body must be UTF-8 text"),
+    ({"body": "\ud800"}, 400, "body must be UTF-8 text"),
+    ({"body": "A" * (MAX_BODY_BYTES * 2), "isBase64Encoded": True}, 413, f"body exceeds {MAX_BODY_BYTES} bytes"),
+    ({"body": {"name": "ada"}}, 400, "body must be text"),
+])
+def test_a_body_that_cannot_be_read_is_a_short_4xx(event: dict[str, Any], status: int, message: str) -> None:
+    result = greet({"headers": {"authorization": "Bearer t"}, "routeKey": "POST /greet", **event}, None)
+
+    assert (result["statusCode"], json.loads(result["body"])) == (status, {"message": message})
+
+
+def test_a_body_just_within_the_depth_limit_is_read() -> None:
+    status, body, _ = call(json.loads(deep(MAX_JSON_DEPTH - 1)), {"authorization": "Bearer t"})
+
+    assert status == 400 and body == {"message": "body.password must be string"}
+
+
+@endpoint
+def sign_in(request: Request) -> tuple[int, dict[str, Any]]:
+    body = request.json(SCHEMA)
+    return 200, {"name": body["name"], "token": request.user_token()[:2]}
+
+
+json_documents = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=20,
+)
+plain_bodies = st.one_of(
+    st.text(max_size=300),
+    json_documents.map(json.dumps),
+    st.fixed_dictionaries({"name": st.text(max_size=20), "password": json_documents}).map(json.dumps),
+    st.integers(1, 20_000).map(deep),
+    st.integers(1, 20_000).map(lambda depth: '{"a":' * depth),
+    st.integers(MAX_BODY_BYTES - 50, MAX_BODY_BYTES + 50).map(lambda size: json.dumps({"name": "x" * size})),
+)
+events = st.one_of(
+    st.fixed_dictionaries({"body": plain_bodies}),
+    st.fixed_dictionaries({"body": st.binary(max_size=300).map(lambda raw: base64.b64encode(raw).decode()),
+                           "isBase64Encoded": st.just(True)}),
+    st.fixed_dictionaries({"body": st.text(max_size=100), "isBase64Encoded": st.booleans()}),
+)
+headers = st.dictionaries(
+    st.sampled_from(["authorization", "Authorization", "x-user-token", "X-Correlation-Id", "content-type"]) | st.text(max_size=20),
+    st.text(max_size=60) | st.just("Bearer t"),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events, headers)
+def test_no_body_or_headers_get_a_500(event: dict[str, Any], headers: dict[str, str]) -> None:
+    result = sign_in({**event, "headers": headers, "routeKey": "POST /sign-in"}, None)
+
+    assert result["statusCode"] == 200 or 400 <= result["statusCode"] < 500, result
+    answer = json.loads(result["body"])
+    assert result["statusCode"] == 200 or (list(answer) == ["message"] and len(answer["message"]) < 200)

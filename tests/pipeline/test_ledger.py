@@ -45,3 +45,19 @@ def test_an_environment_without_a_ledger_has_no_heads(local_target: Target) -> N
     missing = replace(local_target.environment, artifact_bucket=f"test-missing-{uuid.uuid4().hex[:8]}")
 
     assert Ledger(replace(local_target, environment=missing)).heads() == {}
+
+
+def test_a_fresh_environment_without_buckets_has_an_empty_history(local_target: Target) -> None:
+    fresh = replace(local_target, environment=replace(local_target.environment, artifact_bucket=f"never-{uuid.uuid4().hex[:8]}"))
+    assert Ledger(fresh).history() == [] and Ledger(fresh).executions("location") == []
+
+
+def test_unlocks_show_in_the_history_but_are_not_executions(ledger: Ledger) -> None:
+    service = f"svc-{uuid.uuid4().hex[:6]}"
+    ran = execution(service, "c1", "succeeded", 1.0)
+    unlocked = replace(execution(service, "c1", "released", 2.0), execution_id="unlock-1", kind="unlock", started_at=2.0)
+    ledger.record(ran)
+    ledger.record_unlock(unlocked)
+    assert [entry.execution_id for entry in ledger.history(service)] == [ran.execution_id, "unlock-1"]
+    assert [entry.execution_id for entry in ledger.executions(service)] == [ran.execution_id]
+    assert ledger.last_success(service) == ran

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from pipeline.errors import ManifestError
-from pipeline.project.manifest import parse_manifest
+from pipeline.project.manifest import load_yaml, parse_manifest
+from pipeline.paths import PROJECT_ROOT
 from pipeline.project.services import SERVICES_DIR, load_service
 
 
@@ -129,3 +130,48 @@ def test_an_override_for_an_undefined_environment_is_refused(tmp_path: Path) -> 
     (folder / "service.yaml").write_text(yaml.safe_dump(data))
     with pytest.raises(ManifestError, match="'environments.staging' is not an environment in environments.toml"):
         load_service("orders", tmp_path / "services")
+
+
+def test_a_leading_zero_is_refused_with_the_file_and_line() -> None:
+    text = (SERVICES_DIR / "location" / "service.yaml").read_text().replace(
+        "reserved_concurrency: 5", "reserved_concurrency: 01700", 1)
+    line = text.splitlines().index("    reserved_concurrency: 01700") + 1
+
+    with pytest.raises(ManifestError) as refused:
+        load_yaml(text, "services/location/service.yaml")
+
+    assert refused.value.message == (
+        f"services/location/service.yaml:{line}: '01700' is ambiguous: "
+        "a number with a leading zero: YAML 1.1 reads it as octal, YAML 1.2 as decimal"
+    )
+    assert "quote it" in refused.value.hint
+
+
+@pytest.mark.parametrize(("scalar", "reason"), [
+    ("yes", "boolean"), ("Off", "boolean"), ("n", "boolean"), ("007", "leading zero"), ("0o17", "YAML 1.2 as number 15"),
+    ("1:30", "YAML 1.1 reads it as number 90"), ("1_000", "number 1000"), ("1e3", "YAML 1.1 reads it as text"),
+    ("2024-01-01", "date"), (".inf", "not a finite number"), ("-.Inf", "not a finite number"), (".nan", "not a finite"),
+])
+def test_scalars_yaml_1_1_and_1_2_read_differently_are_refused(scalar: str, reason: str) -> None:
+    with pytest.raises(ManifestError, match=re.escape(reason)):
+        load_yaml(f"name: location\ndescription: {scalar}\n", "service.yaml")
+    with pytest.raises(ManifestError, match=r"^service.yaml:1: "):
+        load_yaml(f"{scalar}: key\n", "service.yaml")  # keys too
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("'01700'", "01700"), ('"yes"', "yes"), ("1700", 1700), ("0x1F", 31), ("true", True), ("~", None), ("1.5", 1.5),
+    ("abc", "abc"), ("-0", 0),
+])
+def test_scalars_every_reader_agrees_on_are_read(text: str, value: Any) -> None:
+    assert load_yaml(f"value: {text}\n", "service.yaml") == {"value": value}
+
+
+def test_no_terraform_file_reads_a_manifest_itself() -> None:
+    """Roots get service.yaml as the pipeline validated it (variables `manifest`, `manifests`), never by yamldecode."""
+    terraform_files = [*PROJECT_ROOT.glob("**/*.tf"), *PROJECT_ROOT.glob("pipeline/templates/**/*.tf")]
+    reads_yaml = re.compile(r"yamldecode\s*\(|file(set)?\([^)]*service\.yaml")
+    readers = [path.relative_to(PROJECT_ROOT).as_posix() for path in terraform_files
+               if ".local" not in path.parts and reads_yaml.search(path.read_text())]
+
+    assert terraform_files and readers == []

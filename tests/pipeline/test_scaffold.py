@@ -12,13 +12,14 @@ import pytest
 from pipeline.errors import ScaffoldError
 from pipeline.flows.scaffold import create_service, package_name, render
 from pipeline.paths import PROJECT_ROOT
+from pipeline.project.locks import lock_problem, service_lock_target
 
 
 def test_rendered_files_name_the_service_and_its_package() -> None:
     files = render("order-book", "Orders.")
 
     assert {str(p) for p in files} >= {
-        "service.yaml", "requirements.txt", "src/order_book/__init__.py", "src/order_book/get_status.py",
+        "service.yaml", "requirements.in", "requirements.txt", "src/order_book/__init__.py", "src/order_book/get_status.py",
         "tests/test_handlers.py", "infra/main.tf", "infra/variables.tf", "infra/outputs.tf", "infra/versions.tf",
     }
     assert "name: order-book" in files[Path("service.yaml")]
@@ -41,6 +42,7 @@ def test_a_created_service_loads_and_its_tests_pass(tmp_path: Path) -> None:
 
     assert created.roles == ("local-inventory-get_status",)
     assert (services / "inventory" / "infra" / ".terraform.lock.hcl").is_file()
+    assert lock_problem(service_lock_target(services / "inventory" / "requirements.in", "python3.11")) is None
     env = {**os.environ, "PYTHONPATH": f"{services / 'inventory' / 'src'}{os.pathsep}{PROJECT_ROOT / 'libs' / 'service_kit'}"}
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
                             cwd=services / "inventory", env=env, capture_output=True, text=True)

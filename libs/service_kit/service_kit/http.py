@@ -1,8 +1,9 @@
 """HTTP API (payload 2.0) handlers: correlation ID, structured logs, tracing, validated input.
 
 `endpoint` wraps a function of a `Request` that returns (status, JSON body). Input errors become
-4xx with a short message; anything unexpected is logged with its traceback and answered with a
-bare 500, so callers never see internals. The request event is never logged (it may carry
+4xx with a short message, whatever the body holds (too big, not base64 or UTF-8, not JSON, nested
+too deeply); anything unexpected is logged with its traceback and answered with a bare 500, so
+callers never see internals. The request event is never logged (it may carry
 credentials or tokens).
 """
 
@@ -24,6 +25,7 @@ CORRELATION_HEADER = "x-correlation-id"
 # The end user's token on calls between services, whose Authorization header carries SigV4.
 USER_TOKEN_HEADER = "x-user-token"
 MAX_BODY_BYTES = 16 * 1024  # requests here are small JSON documents; larger ones are refused
+MAX_JSON_DEPTH = 32  # deeper documents are refused before anything recurses over them
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME
 tracer = Tracer()
@@ -81,6 +83,12 @@ class Request:
             body = json.loads(self.body)
         except ValueError:
             raise BadRequest("body must be a JSON object") from None
+        except RecursionError:
+            raise BadRequest(f"body nests deeper than {MAX_JSON_DEPTH} levels") from None
+        if not isinstance(body, dict):
+            raise BadRequest("body must be a JSON object")
+        if json_depth(body) > MAX_JSON_DEPTH:
+            raise BadRequest(f"body nests deeper than {MAX_JSON_DEPTH} levels")
         try:
             validate(event=body, schema=schema)
         except SchemaValidationError as err:
@@ -98,6 +106,18 @@ class Request:
         return token.strip()
 
 
+def json_depth(document: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON document (a scalar is 0), without recursion."""
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def correlation_id_of(headers: dict[str, str]) -> str:
     """The caller's correlation ID, or a new one when it sent none (or an implausible one)."""
     given = headers.get(CORRELATION_HEADER, "")
@@ -106,17 +126,34 @@ def correlation_id_of(headers: dict[str, str]) -> str:
     return str(uuid.uuid4())
 
 
-def request_of(event: dict[str, Any]) -> Request:
-    """A Request from a payload 2.0 event. Raises PayloadTooLarge for bodies over MAX_BODY_BYTES."""
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+def body_of(event: dict[str, Any]) -> str:
+    """The event's body as text. Raises PayloadTooLarge past MAX_BODY_BYTES, BadRequest if not base64 or UTF-8."""
     raw = event.get("body") or ""
-    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
-    correlation_id = correlation_id_of(headers)
+    if not isinstance(raw, str):
+        raise BadRequest("body must be text")
+    if len(raw) > MAX_BODY_BYTES * 4 // 3 + 4:  # too big even as base64: refused before decoding it
+        raise PayloadTooLarge(f"body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        body = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else raw.encode()
+    except UnicodeEncodeError:  # text with lone surrogates: no UTF-8 encodes it
+        raise BadRequest("body must be UTF-8 text") from None
+    except ValueError:  # binascii.Error, or non-ASCII text claimed to be base64
+        raise BadRequest("body is not valid base64") from None
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        raise BadRequest("body must be UTF-8 text") from None
+
+
+def request_of(event: dict[str, Any]) -> Request:
+    """A Request from a payload 2.0 event. Raises ClientError (4xx) for a body body_of refuses."""
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    correlation_id = correlation_id_of(headers)
     return Request(
         path_parameters={str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()},
-        headers=headers, body=body.decode(errors="replace"), correlation_id=correlation_id,
+        headers=headers, body=body_of(event), correlation_id=correlation_id,
     )
 
 

@@ -1,6 +1,10 @@
 variable "environment" {
   description = "Environment name; prefixes the role and every resource the deployer may touch."
   type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}$", var.environment))
+    error_message = "environment must be lower case letters, digits and dashes, starting with a letter (at most 16)."
+  }
 }
 
 variable "service" {

@@ -1,6 +1,10 @@
 variable "role_name" {
   description = "Name of the execution role; by convention the function's name."
   type        = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_+=,.@-]{1,64}$", var.role_name))
+    error_message = "role_name must be 1 to 64 letters, digits or any of _+=,.@-."
+  }
 }
 
 variable "role_path" {
@@ -26,6 +30,15 @@ variable "table_actions" {
   description = "DynamoDB actions the function may call, by table ARN."
   type        = map(list(string))
   default     = {}
+  validation {
+    condition = alltrue(flatten([
+      for arn, actions in var.table_actions : concat(
+        [can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+$", arn))],
+        [for action in actions : can(regex("^dynamodb:[A-Za-z]+$", action))],
+      )
+    ]))
+    error_message = "table_actions must map exact table ARNs to actions like dynamodb:GetItem (no wildcards)."
+  }
 }
 
 variable "invoke_function_arns" {

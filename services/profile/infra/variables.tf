@@ -23,3 +23,10 @@ variable "service_gateway_url" {
   type        = string
   default     = ""
 }
+
+# The pipeline passes service.yaml exactly as it validated it (as JSON), so Terraform never reads
+# the YAML itself with other rules; modules/service gives it its type.
+variable "manifest" {
+  description = "The service's manifest (service.yaml) as the pipeline validated it; set by the pipeline."
+  type        = any
+}

@@ -1,12 +1,8 @@
 provider "aws" {
   region = var.region
   default_tags {
-    tags = { environment = var.environment, service = local.manifest.name }
+    tags = { environment = var.environment, service = var.manifest.name }
   }
-}
-
-locals {
-  manifest = yamldecode(file("${path.module}/../service.yaml"))
 }
 
 # Tables, functions, API and alarms as the manifest declares them; add service-specific
@@ -14,7 +10,7 @@ locals {
 module "service" {
   source = "../../../modules/service"
 
-  manifest            = local.manifest
+  manifest            = var.manifest
   environment         = var.environment
   artifact_bucket     = var.artifact_bucket
   artifact_key        = var.artifact_key
