@@ -116,3 +116,18 @@ def test_a_token_bucket_lets_a_burst_through_then_refuses() -> None:
     bucket = TokenBucket(Throttle(rate_per_second=0.001, burst=2))  # refills one token in 1000 s
 
     assert [bucket.take() for _ in range(4)] == [True, True, False, False]
+
+
+def test_iam_routes_behind_an_external_emulator_fail_closed() -> None:
+    """Its identities live in another process the gateway holds no secret for: every call is refused."""
+    from pipeline.aws import Target
+    from pipeline.local.gateway import Gateway
+
+    external = Environment("shared", "us-east-1", "s", "a", emulator=True, endpoint="http://127.0.0.1:9",
+                           access_key_id="test", secret_access_key="test")
+    signed = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/execute-api/aws4_request, "
+                               "SignedHeaders=host;x-amz-date, Signature=abc", "x-amz-date": "20260101T000000Z"}
+    refused = Gateway(Target(external, endpoint="http://127.0.0.1:9")).authorise(
+        route("GET /locations/{user_id}", "AWS_IAM"), "GET", "/location/locations/ada", signed, b"", "/locations/ada")
+
+    assert refused is not None and refused.status == 403 and b"embedded emulator" in refused.body
