@@ -18,7 +18,7 @@ def requests_are_authorised_on_their_resources_as_in_aws() -> None:
     """Authorise each request on its real resource ARN and condition keys, capped by the
     principal's permissions boundary, with AWS's evaluation logic (pipeline/emulator/policy_evaluation.py).
 
-    Checked on moto 5.2.1 and 5.2.5: moto authorises Lambda, DynamoDB, Logs, CloudWatch and API
+    Checked on moto 5.2.1: moto authorises Lambda, DynamoDB, Logs, CloudWatch and API
     Gateway requests against the resource "*", so an Allow scoped to ARNs never matches (and
     the only way to make least-privilege policies work is to match every ARN, which lets one
     service's deployer change another's function); it ignores permissions boundaries, never checks
@@ -72,7 +72,7 @@ def requests_are_authorised_on_their_resources_as_in_aws() -> None:
 def unsigned_requests_are_denied() -> None:
     """Deny (403) a request without a SigV4 Authorization header, as AWS denies an anonymous caller.
 
-    Checked on moto 5.2.1 and 5.2.5: once IAM enforcement is on, moto reads the Authorization
+    Checked on moto 5.2.1: once IAM enforcement is on, moto reads the Authorization
     header unconditionally, so an unsigned request (curl, a browser's CORS preflight) fails with
     KeyError inside the check: a 500 and a traceback in the emulator's log. moto serves unsigned
     requests as S3 (it tells the service from the signature's scope), so they get S3's denial.
@@ -130,7 +130,7 @@ def signatures_are_checked_against_the_encoded_url() -> None:
 def bodiless_requests_are_signed_without_a_body() -> None:
     """Check the signature of a request without a body against an empty payload, as the client signed it.
 
-    Checked on moto 5.2.1 and 5.2.5: for a request with no body moto signs its "data" instead,
+    Checked on moto 5.2.1: for a request with no body moto signs its "data" instead,
     which is the query string or, with none, the request headers, encoded as a form body. Every
     GET of a REST service (Lambda GetFunction, API Gateway GetApi) and every POST without a body
     (Lambda Invoke with no payload, as `aws lambda invoke` sends it) then fails with
@@ -247,7 +247,7 @@ _STAGE_FIELDS = {"defaultRouteSettings": "default_route_settings", "routeSetting
 def http_api_stages_can_be_updated() -> None:
     """Answer API Gateway v2 UpdateStage, so a changed throttle or route setting applies to a stage.
 
-    Checked on moto 5.2.1 and 5.2.5: UpdateStage is not implemented (500), so once a stage exists
+    Checked on moto 5.2.1: UpdateStage is not implemented (500), so once a stage exists
     Terraform cannot change its default or per-route throttling (route_settings from the
     manifest) without replacing the API. Settings maps merge per key, as UpdateStage does.
     """
@@ -342,7 +342,7 @@ def json_services_report_denials_in_json() -> None:
     via botocore) in that protocol's error shape: `AccessDeniedException`, `InvalidSignatureException`,
     `UnrecognizedClientException`, as AWS does.
 
-    Checked on moto 5.2.1 and 5.2.5: IAM enforcement answers every service in the query protocol's
+    Checked on moto 5.2.1: IAM enforcement answers every service in the query protocol's
     XML, so botocore and the AWS CLI read a denied Lambda call as an unnamed "403" error whose
     message is the XML text, and code that catches AccessDeniedException never sees it. The
     answer is made by moto's own serializer for the request's protocol; form-encoded (query)

@@ -132,7 +132,7 @@ def load_routes(target: Target) -> list[Route]:
 
 
 def has_sigv4_signature(headers: Mapping[str, str]) -> bool:
-    """Whether a request carries a SigV4 signature (its presence only; see the module docstring)."""
+    """Whether a request carries a SigV4 signature at all (the emulator then verifies it: Gateway.authorise)."""
     authorization = headers.get("authorization", "")
     return authorization.startswith("AWS4-HMAC-SHA256 Credential=") and "Signature=" in authorization and (
         "x-amz-date" in headers
@@ -229,6 +229,7 @@ class TokenBucket:
 
 
 def json_answer(status: int, body: Mapping[str, str]) -> HttpResponse:
+    """An answer with a JSON body, as API Gateway's own errors are."""
     return HttpResponse(status, dict(_JSON), json.dumps(body).encode())
 
 
