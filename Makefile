@@ -71,8 +71,12 @@ iam-apply: $(VENV)/.installed ## Ops: apply exactly the reviewed iam-plan (refus
 	$(PY) deploy.py iam apply --env $(ENV)
 
 .PHONY: test
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite (starts its own emulator)
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run the whole test suite (starts its own emulator); e2e last
 	$(PY) -m pytest
+
+.PHONY: test-fast
+test-fast: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test but the e2e and slow ones (no Terraform, no artifact builds): unit + emulator tests
+	$(PY) -m pytest -m "not e2e and not slow"
 
 .PHONY: lock
 lock: $(VENV)/.installed ## Regenerate every root's .terraform.lock.hcl from toolchain.toml's pins

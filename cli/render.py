@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from cli.common import EXIT_FAILED, EXIT_OK
+from pipeline.state.ledger import version_labels
 
 if TYPE_CHECKING:
     from pipeline.changes.rules import ChangeReport
@@ -67,4 +68,4 @@ def history_row(entry: LedgerEntry) -> str:
 
 
 def live_versions(entry: LedgerEntry) -> str:
-    return ", ".join(f"{function}@{version}" for function, version in sorted(entry.versions.items()))
+    return version_labels(entry.versions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pipeline import emulator
 from pipeline.errors import (
@@ -21,6 +21,24 @@ from pipeline.errors import (
 )
 from pipeline.project.environments import Environment
 from pipeline.project.naming import DEPLOYER_ROLE_PATH, deployer_role_name
+
+if TYPE_CHECKING:  # boto3-stubs: types only, the stages load boto3 lazily
+    from botocore.client import BaseClient
+    from botocore.config import Config
+    from mypy_boto3_apigatewayv2 import ApiGatewayV2Client
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_codepipeline import CodePipelineClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sts import STSClient
+
+# The AWS services the pipeline calls; each has its boto3-stubs package in requirements/dev.txt.
+ServiceName = Literal[
+    "apigatewayv2", "cloudwatch", "codepipeline", "dynamodb", "iam", "lambda", "logs", "s3", "sts"
+]
 
 # Set by CI runners (CodeBuild, GitHub Actions) that already hold a role's credentials: profiles are ignored.
 AMBIENT_CREDENTIALS = "DEPLOY_AMBIENT_CREDENTIALS"
@@ -138,17 +156,38 @@ class Target:
             env["AWS_ENDPOINT_URL"] = self.endpoint
         return env
 
-    def client(self, service: str, identity: Identity) -> Any:
-        """A boto3 client for `service` as `identity`."""
+    @overload
+    def client(self, service: Literal["apigatewayv2"], identity: Identity) -> ApiGatewayV2Client: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"], identity: Identity) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["codepipeline"], identity: Identity) -> CodePipelineClient: ...
+    @overload
+    def client(self, service: Literal["dynamodb"], identity: Identity) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["iam"], identity: Identity) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["lambda"], identity: Identity) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["logs"], identity: Identity) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["s3"], identity: Identity) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sts"], identity: Identity) -> STSClient: ...
+
+    def client(self, service: ServiceName, identity: Identity) -> BaseClient:
+        """A boto3 client for `service` as `identity`, typed by boto3-stubs."""
         import boto3
 
         if self._uses_profile(identity):
             session = boto3.Session(profile_name=self._profile(identity), region_name=self.environment.region)
-            return session.client(service, config=_config())  # type: ignore[call-overload]
-        return _client(service, self.endpoint, self.environment.region, self._credentials(identity))
+            client: BaseClient = session.client(service, config=_config())
+            return client
+        made: BaseClient = _client(service, self.endpoint, self.environment.region, self._credentials(identity))
+        return made
 
 
-def _config(attempts: int = 3) -> Any:
+def _config(attempts: int = 3) -> Config:
     """Short connect timeouts and standard retries: an unreachable endpoint fails within seconds."""
     from botocore.config import Config
 

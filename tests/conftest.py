@@ -1,4 +1,6 @@
-"""Shared fixtures: an emulator of the suite's own, on a free port, with its own local state."""
+"""Shared fixtures: an emulator of the suite's own, on a free port, with its own local state; and the
+suite's order and markers: emulator tests say so, Terraform runs only in e2e tests, and e2e tests run
+last, tests/e2e/test_acceptance.py after every other test."""
 
 from __future__ import annotations
 
@@ -12,12 +14,40 @@ import pytest
 from pipeline import emulator
 from pipeline.aws import Target, connect
 from pipeline.project.environments import get_environment
+from pipeline.terraform.runner import Terraform
 
 AMBIENT_AWS_VARIABLES = (
     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL",
 )
+
+ACCEPTANCE = "test_acceptance.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fast tests first, then e2e, then the acceptance checks, which judge what all the others left behind.
+
+    Raises pytest.UsageError when a test uses the emulator without the `emulator` (or `e2e`) marker.
+    """
+    unmarked = [item.nodeid for item in items if "local_target" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("emulator") is None and item.get_closest_marker("e2e") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests use the emulator (local_target) but are not marked "
+                                "@pytest.mark.emulator:\n  " + "\n  ".join(unmarked))
+    items.sort(key=lambda item: (item.get_closest_marker("e2e") is not None, item.path.name == ACCEPTANCE))
+
+
+@pytest.fixture(autouse=True)
+def terraform_only_in_e2e(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that is not marked e2e fails at its first Terraform command instead of slowing the fast layer."""
+    if request.node.get_closest_marker("e2e") is not None:
+        return
+
+    def refuse(self: Terraform, args: list[str], *_: object, **__: object) -> None:
+        pytest.fail(f"runs `terraform {args[0]}` in {self.root}: real Terraform runs only in tests marked e2e")
+
+    monkeypatch.setattr(Terraform, "run", refuse)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -26,10 +26,13 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipeline.errors import EmulatorError
 from pipeline.paths import PROJECT_ROOT, local_dir
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
 
 DEFAULT_PORT = 4566  # LocalStack's edge port: tools written for LocalStack find the emulator when it gets it
 PORT_VARIABLE = "DEPLOY_EMULATOR_PORT"  # pins the port; 0 picks any free one
@@ -219,7 +222,7 @@ def developer_credentials() -> Credentials:
     return _issued("developer")
 
 
-def _create_user(iam: Any, name: str, policy_name: str, statement: dict[str, str]) -> Credentials:
+def _create_user(iam: IAMClient, name: str, policy_name: str, statement: dict[str, str]) -> Credentials:
     iam.create_user(UserName=name)
     iam.put_user_policy(
         UserName=name,
@@ -230,7 +233,7 @@ def _create_user(iam: Any, name: str, policy_name: str, statement: dict[str, str
     return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
 
 
-def _iam_client(endpoint: str, credentials: Credentials) -> Any:
+def _iam_client(endpoint: str, credentials: Credentials) -> IAMClient:
     import boto3
 
     return boto3.client(

@@ -14,10 +14,11 @@ from pipeline.aws import Identity, connect
 from pipeline.errors import DriftDetected
 from pipeline.policy.plan_policy import plan_guard
 from pipeline.project.environments import get_environment
+from pipeline.project.naming import artifact_key
 from pipeline.project.services import load_service
-from pipeline.stages.deploy import artifact_key_for, root_variables
+from pipeline.stages.deploy import root_variables, service_infra_hash
 from pipeline.state.ledger import Ledger
-from pipeline.terraform.roots import apply_or_report, infra_hash, s3_backend, terraform_for
+from pipeline.terraform.roots import apply_or_report, s3_backend, terraform_for
 from pipeline.terraform.toolchain import ensure_toolchain
 
 
@@ -57,12 +58,11 @@ def check_drift(service_name: str, environment_name: str, reconcile: bool = Fals
     last = Ledger(target).last_success(service_name)
     if last is None:
         return DriftReport(service_name, deployed=False, drifted=())
-    variables = root_variables(target, service)
-    undeployed = last.infra_hash != infra_hash(service.infra_dir, [service.folder / "service.yaml"], variables)
+    undeployed = last.infra_hash != service_infra_hash(target, service)
     terraform = terraform_for(target, ensure_toolchain(), service.infra_dir, Identity.DEPLOYER)
     terraform.init(s3_backend(target, service.infra_dir))
     var_file = terraform.data_dir / "drift.tfvars.json"
-    var_file.write_text(json.dumps({**variables, "artifact_key": artifact_key_for(service_name, last.artifact_sha256)}))
+    var_file.write_text(json.dumps({**root_variables(target, service), "artifact_key": artifact_key(service_name, last.artifact_sha256)}))
     plan = terraform.plan(terraform.data_dir / "drift.tfplan", var_file)
     try:
         drifted = drifted_resources(terraform.show_json(plan.path)) if plan.has_changes else ()

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from pipeline.aws import Target, connect
@@ -22,7 +22,7 @@ from pipeline.project.environments import Environment, get_environment
 from pipeline.project.services import Service, load_service
 from pipeline.stages.deploy import DeployPlan, apply_deploy, package, plan_deploy, run_tests
 from pipeline.stages.verify import live_versions, verify
-from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, new_execution_id
+from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, version_labels
 from pipeline.state.locks import LOCK_TIMEOUT_S, HeldLock, LockHolder, heartbeat_seconds, service_lock
 from pipeline.state.preflight import preflight
 from pipeline.terraform.toolchain import Toolchain, ensure_toolchain
@@ -92,11 +92,7 @@ def deploy_service(
     from_commit = bool(commit) and not git.has_uncommitted_changes(service.folder)
     if not from_commit:
         reporter.note(name, "deploying uncommitted changes: the ledger marks this deploy as not from a commit")
-    entry = LedgerEntry(
-        execution_id=new_execution_id(),
-        service=name, environment=environment_name, commit=commit, from_commit=from_commit,
-        result="running", started_at=time.time(), finished_at=0.0,
-    )
+    entry = LedgerEntry.start(name, environment_name, commit, from_commit)
     stages = _Stages(name, reporter)
     try:
         guard_root(service.infra_dir)
@@ -114,11 +110,11 @@ def deploy_service(
                 if tests.done():
                     tests.result()
 
-            artifact, _ = stages.run(
+            artifact = stages.run(
                 "package",
                 lambda: package(service, artifact_cache_dir()),
-                lambda built: f"{built[0].sha256[:12]} ({'cached' if built[1] else 'built'})",
-            )
+                lambda built: f"{built.artifact.sha256[:12]} ({'cached' if built.cached else 'built'})",
+            ).artifact
             entry = replace(entry, artifact_sha256=artifact.sha256)  # failed executions name their artifact too
 
             def waiting(holder: LockHolder) -> None:
@@ -144,16 +140,12 @@ def deploy_service(
                     lambda done: _describe_deploy(done.changed, done.versions),
                 )
                 stages.run("verify", lambda: verify(target, service, previous), lambda summary: summary)
-                finished = replace(
-                    entry, result="succeeded", finished_at=time.time(), stages=stages.records,
-                    infra_hash=outcome.infra_hash,
-                    plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "", versions=outcome.versions,
-                )
+                finished = outcome.recorded(entry).succeed(stages.records)
                 ledger.record(finished)
         return finished
     except PipelineError as err:
         stages.skip_rest()
-        ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=stages.records, error=err.message))
+        ledger.record(entry.fail(stages.records, err.message))
         raise
     finally:
         if plan is not None:
@@ -188,5 +180,5 @@ def _describe_plan(plan: DeployPlan) -> str:
 
 
 def _describe_deploy(changed: bool, versions: dict[str, str]) -> str:
-    live = ", ".join(f"{function}@{version}" for function, version in sorted(versions.items()))
+    live = version_labels(versions)
     return f"live -> {live}" if changed else f"no changes: live already serves this artifact ({live})"

@@ -18,7 +18,7 @@ from pipeline.paths import PROJECT_ROOT
 from pipeline.policy.iam_summary import IamSummary, summarize
 from pipeline.project.services import MANIFEST_NAME, SERVICES_DIR
 from pipeline.state.bootstrap import IAM_ROOT, ensure_buckets, iam_variables
-from pipeline.terraform.roots import s3_backend, terraform_for
+from pipeline.terraform.roots import data_dir, s3_backend, terraform_for
 from pipeline.terraform.runner import Terraform
 from pipeline.terraform.toolchain import Toolchain
 
@@ -81,8 +81,8 @@ def apply(target: Target, toolchain: Toolchain) -> IamSummary:
     Raises IamPlanError when there is no saved plan or its inputs changed since, TerraformError
     when Terraform refuses it (e.g. the state moved since the plan).
     """
-    terraform = _terraform(target, toolchain)
-    plan_file, inputs_file = terraform.data_dir / PLAN_NAME, terraform.data_dir / INPUTS_NAME
+    saved = data_dir(target, IAM_ROOT)  # checked before any credentials are needed
+    plan_file, inputs_file = saved / PLAN_NAME, saved / INPUTS_NAME
     environment = target.environment.name
     if not plan_file.is_file() or not inputs_file.is_file():
         raise IamPlanError(
@@ -95,6 +95,7 @@ def apply(target: Target, toolchain: Toolchain) -> IamSummary:
             f"the saved ops/iam plan for '{environment}' is stale: changed since the plan: {', '.join(changed)}",
             f"plan again and review the new summary: make iam-plan ENV={environment}",
         )
+    terraform = _terraform(target, toolchain)
     summary = summarize(terraform.show_json(plan_file))
     terraform.apply(plan_file)
     plan_file.unlink()

@@ -17,12 +17,12 @@ from pathlib import Path
 from pipeline.aws import Identity, Target, connect
 from pipeline.errors import PipelineError, PromotionRefused, RollbackImpossible
 from pipeline.project.environments import get_environment
-from pipeline.project.naming import function_name
+from pipeline.project.naming import artifact_key, function_name
 from pipeline.project.services import Service, load_service
 from pipeline.stages.deploy import ALIAS, deploy, service_infra_hash
 from pipeline.stages.package import Artifact
 from pipeline.stages.verify import live_versions, verify
-from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, new_execution_id
+from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, version_labels
 from pipeline.state.locks import LOCK_TIMEOUT_S, service_lock
 from pipeline.state.preflight import preflight
 from pipeline.terraform.toolchain import ensure_toolchain
@@ -61,7 +61,7 @@ def _fetch_artifact(source: Target, service: Service, passed: LedgerEntry, folde
     """Download the artifact the execution deployed and check its SHA-256. Raises PromotionRefused."""
     from botocore.exceptions import ClientError
 
-    key = f"services/{service.name}/{passed.artifact_sha256}.zip"
+    key = artifact_key(service.name, passed.artifact_sha256)
     path = folder / f"{passed.artifact_sha256}.zip"
     try:
         source.client("s3", Identity.DEPLOYER).download_file(source.environment.artifact_bucket, key, str(path))
@@ -95,11 +95,9 @@ def promote(service_name: str, from_environment: str, to_environment: str) -> Le
     toolchain = ensure_toolchain()
     preflight(target, toolchain, service, lambda message: None)
     ledger = Ledger(target)
-    entry = LedgerEntry(
-        execution_id=new_execution_id(), service=service_name, environment=to_environment,
-        commit=passed.commit, from_commit=passed.from_commit, result="running", started_at=time.time(),
-        finished_at=0.0, artifact_sha256=passed.artifact_sha256, kind="promote",
-        origin=f"{from_environment}:{passed.execution_id}",
+    entry = LedgerEntry.start(
+        service_name, to_environment, passed.commit, passed.from_commit, kind="promote",
+        origin=f"{from_environment}:{passed.execution_id}", artifact_sha256=passed.artifact_sha256,
     )
     records: list[StageRecord] = []
     with tempfile.TemporaryDirectory() as folder, \
@@ -109,15 +107,13 @@ def promote(service_name: str, from_environment: str, to_environment: str) -> Le
             previous = live_versions(target, service)
             started = time.time()
             outcome = deploy(target, toolchain, service, artifact, ledger.last_success(service_name))
-            records.append(StageRecord("deploy", "succeeded", time.time() - started, f"artifact from {entry.origin}", started))
+            records.append(StageRecord.ended("deploy", "succeeded", started, f"artifact from {entry.origin}"))
             started = time.time()
-            records.append(StageRecord("verify", "succeeded", time.time() - started, verify(target, service, previous), started))
+            records.append(StageRecord.ended("verify", "succeeded", started, verify(target, service, previous)))
         except PipelineError as err:
-            ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=tuple(records), error=err.message))
+            ledger.record(entry.fail(tuple(records), err.message))
             raise
-        finished = replace(entry, result="succeeded", finished_at=time.time(), stages=tuple(records),
-                           infra_hash=outcome.infra_hash, versions=outcome.versions,
-                           plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "")
+        finished = outcome.recorded(entry).succeed(tuple(records))
         ledger.record(finished)
     return finished
 
@@ -148,23 +144,20 @@ def rollback(service_name: str, environment_name: str, to_execution: str | None 
     service = load_service(service_name)
     target = _service_target(service_name, environment_name)
     ledger = Ledger(target)
-    started = time.time()
-    execution_id = new_execution_id()
-    with service_lock(target, service_name, execution_id, LOCK_TIMEOUT_S, lambda holder: None):
+    running = LedgerEntry.start(service_name, environment_name, "", False, kind="rollback")
+    with service_lock(target, service_name, running.execution_id, LOCK_TIMEOUT_S, lambda holder: None):
         chosen = _rollback_point(ledger.executions(service_name), live_versions(target, service), to_execution)
         current = ledger.last_success(service_name)
         client = target.client("lambda", Identity.DEPLOYER)
         for function, version in sorted(chosen.versions.items()):
             client.update_alias(FunctionName=function_name(environment_name, service_name, function), Name=ALIAS,
                                 FunctionVersion=version)
-        moved = ", ".join(f"{function}@{version}" for function, version in sorted(chosen.versions.items()))
-        entry = LedgerEntry(
-            execution_id=execution_id, service=service_name, environment=environment_name,
-            commit=chosen.commit, from_commit=chosen.from_commit, result="succeeded", started_at=started,
-            finished_at=time.time(), artifact_sha256=chosen.artifact_sha256, versions=dict(chosen.versions),
+        moved = StageRecord.ended("rollback", "succeeded", running.started_at, f"live -> {version_labels(chosen.versions)}")
+        entry = replace(
+            running, commit=chosen.commit, from_commit=chosen.from_commit, artifact_sha256=chosen.artifact_sha256,
+            versions=dict(chosen.versions), origin=chosen.execution_id,
             # Infra stays as it is; only code moved back, so the next deploy compares with today's infra.
-            infra_hash=current.infra_hash if current else "", kind="rollback", origin=chosen.execution_id,
-            stages=(StageRecord("rollback", "succeeded", time.time() - started, f"live -> {moved}", started),),
-        )
+            infra_hash=current.infra_hash if current else "",
+        ).succeed((moved,))
         ledger.record(entry)
     return entry

@@ -22,7 +22,7 @@ from pipeline.project.services import load_service
 from pipeline.stages.deploy import deploy, package, run_tests
 from pipeline.stages.package import Artifact
 from pipeline.stages.verify import verify
-from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, new_execution_id
+from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord
 from pipeline.state.locks import LOCK_TIMEOUT_S, service_lock
 from pipeline.state.preflight import preflight
 from pipeline.terraform.toolchain import ensure_toolchain
@@ -45,12 +45,12 @@ def package_stage(service_name: str, out_dir: Path) -> PackagedArtifact:
 
     Raises ServiceNotFound, ManifestError or StageFailed.
     """
-    artifact, cached = package(load_service(service_name), artifact_cache_dir())
+    built = package(load_service(service_name), artifact_cache_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     destination = out_dir / f"{service_name}.zip"
-    shutil.copyfile(artifact.path, destination)
-    (out_dir / f"{service_name}.sha256").write_text(f"{artifact.sha256}  {destination.name}\n")
-    return PackagedArtifact(destination, artifact.sha256, cached)
+    shutil.copyfile(built.artifact.path, destination)
+    (out_dir / f"{service_name}.sha256").write_text(f"{built.artifact.sha256}  {destination.name}\n")
+    return PackagedArtifact(destination, built.artifact.sha256, built.cached)
 
 
 def read_artifact(path: Path) -> Artifact:
@@ -73,27 +73,24 @@ def deploy_stage(service_name: str, environment_name: str, artifact_file: Path |
     """
     environment = get_environment(environment_name)
     service = load_service(service_name)
-    artifact = read_artifact(artifact_file) if artifact_file else package(service, artifact_cache_dir())[0]
+    artifact = read_artifact(artifact_file) if artifact_file else package(service, artifact_cache_dir()).artifact
     toolchain = ensure_toolchain()
     target, ledger = _connected(service_name, environment.name)
     preflight(target, toolchain, service, lambda message: None)
     commit = git.head_commit()
-    entry = LedgerEntry(
-        execution_id=execution_id or new_execution_id(), service=service_name, environment=environment.name,
-        commit=commit, from_commit=bool(commit) and not git.has_uncommitted_changes(service.folder),
-        result="running", started_at=time.time(), finished_at=0.0, artifact_sha256=artifact.sha256,
+    entry = LedgerEntry.start(
+        service_name, environment.name, commit, bool(commit) and not git.has_uncommitted_changes(service.folder),
+        execution_id=execution_id, artifact_sha256=artifact.sha256,
     )
     with service_lock(target, service_name, entry.execution_id, LOCK_TIMEOUT_S, lambda holder: None):
         try:
             outcome = deploy(target, toolchain, service, artifact, ledger.last_success(service_name))
         except PipelineError as err:
-            failed = StageRecord("deploy", "failed", time.time() - entry.started_at, err.message.splitlines()[0],
-                                 entry.started_at)
-            ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=(failed,), error=err.message))
+            failed = StageRecord.ended("deploy", "failed", entry.started_at, err.message.splitlines()[0])
+            ledger.record(entry.fail((failed,), err.message))
             raise
-        record = StageRecord("deploy", "succeeded", time.time() - entry.started_at, outcome.artifact_key, entry.started_at)
-        deployed = replace(entry, stages=(record,), infra_hash=outcome.infra_hash, versions=outcome.versions,
-                           plan_sha256=outcome.infra.plan_sha256 if outcome.infra else "")
+        record = StageRecord.ended("deploy", "succeeded", entry.started_at, outcome.artifact_key)
+        deployed = replace(outcome.recorded(entry), stages=(record,))  # still running: `stage verify` finishes it
         ledger.record(deployed)
     return deployed
 
@@ -120,10 +117,10 @@ def verify_stage(service_name: str, environment_name: str, execution_id: str = "
     try:
         summary = verify(target, service, last.versions if last else {})
     except PipelineError as err:
-        failed = StageRecord("verify", "failed", time.time() - started, err.message.splitlines()[0], started)
-        ledger.record(replace(entry, result="failed", finished_at=time.time(), stages=(*entry.stages, failed), error=err.message))
+        failed = StageRecord.ended("verify", "failed", started, err.message.splitlines()[0])
+        ledger.record(entry.fail((*entry.stages, failed), err.message))
         raise
-    passed = StageRecord("verify", "succeeded", time.time() - started, summary, started)
-    finished = replace(entry, result="succeeded", finished_at=time.time(), stages=(*entry.stages, passed))
+    passed = StageRecord.ended("verify", "succeeded", started, summary)
+    finished = entry.succeed((*entry.stages, passed))
     ledger.record(finished)
     return finished

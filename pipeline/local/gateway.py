@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import threading
 import time
@@ -33,7 +32,7 @@ from pipeline import emulator
 from pipeline.aws import Identity, Target, connect
 from pipeline.emulator.execute_api import AUTHORISE_PATH
 from pipeline.errors import GatewayError
-from pipeline.project.environments import HOST, Environment, gateway_port, get_environment
+from pipeline.project.environments import HOST, get_environment
 
 _ROUTES_TTL_S = 2.0  # re-read routes this often, so a deploy shows up without a restart
 _FUNCTION_IN_URI = re.compile(r"functions/(?P<arn>arn:[^/]+)/invocations$")

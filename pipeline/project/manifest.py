@@ -311,8 +311,9 @@ def _strict_loader() -> type:
         def compose_scalar_node(self, anchor: Any) -> Any:
             event = self.peek_event()  # type: ignore[no-untyped-call]
             node = super().compose_scalar_node(anchor)
-            if event.tag is None and event.style is None:  # plain: the resolver guessed its type
-                reason = ambiguity(node.value, self.yaml_constructors[node.tag](self, node))
+            construct = self.yaml_constructors.get(node.tag)  # none for e.g. `=`: construction refuses it later
+            if event.tag is None and event.style is None and construct is not None:  # plain: the type was guessed
+                reason = ambiguity(node.value, construct(self, node))
                 if reason is not None:
                     raise ManifestError(
                         f"{self.source}:{event.start_mark.line + 1}: {node.value!r} is ambiguous: {reason}",

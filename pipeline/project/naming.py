@@ -20,6 +20,11 @@ def role_name(environment: str, service: str, function: str) -> str:
     return function_name(environment, service, function)
 
 
+def artifact_key(service: str, sha256: str) -> str:
+    """Where the artifact with this SHA-256 lives in the artifact bucket (deployers may write only there)."""
+    return f"services/{service}/{sha256}.zip"
+
+
 DEPLOYER_ROLE_PATH = "/deployers/"
 
 

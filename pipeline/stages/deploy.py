@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,10 @@ from pipeline.errors import StageFailed
 from pipeline.policy.plan_policy import plan_guard
 from pipeline.project.environments import infra_variables
 from pipeline.project.locks import merged_lock
-from pipeline.project.naming import function_name
+from pipeline.project.naming import artifact_key, function_name
 from pipeline.project.services import Service, manifest_document
 from pipeline.stages.live_config import refuse_drifted_functions
-from pipeline.stages.package import Artifact, PackageInputs, build, source_files
+from pipeline.stages.package import Artifact, Build, PackageInputs, build, source_files
 from pipeline.stages.sbom import sbom_json, sbom_key
 from pipeline.state.ledger import LedgerEntry
 from pipeline.terraform.roots import (
@@ -62,6 +62,17 @@ class DeployOutcome:
     def changed(self) -> bool:
         return self.uploaded or self.code_changed or (self.infra is not None and self.infra.changed)
 
+    def recorded(self, entry: LedgerEntry) -> LedgerEntry:
+        """`entry` with what this deploy left behind: infra hash, applied plan and the versions `live` serves."""
+        return replace(entry, infra_hash=self.infra_hash, plan_sha256=self.infra.plan_sha256 if self.infra else "",
+                       versions=self.versions)
+
+
+@dataclass(frozen=True)
+class ShippedCode:
+    versions: dict[str, str]  # function -> version `live` now serves
+    moved: bool  # whether any function's `live` moved
+
 
 def _test_environment(service: Service) -> dict[str, str]:
     """The caller's environment without any AWS setting: unit tests must never follow a developer's
@@ -91,7 +102,7 @@ def run_tests(service: Service) -> str:
     return lines[-1] if lines else ""
 
 
-def package(service: Service, cache_dir: Path) -> tuple[Artifact, bool]:
+def package(service: Service, cache_dir: Path) -> Build:
     """Build (or reuse from cache) the service's artifact.
 
     Raises DependencyLockError (file:line) for a runtime requirement that is not pinned and hashed,
@@ -105,15 +116,6 @@ def package(service: Service, cache_dir: Path) -> tuple[Artifact, bool]:
     requirements = merged_lock([path for path in requirement_files if path.is_file()])
     inputs = PackageInputs(files=tuple(sorted(files)), requirements=requirements, runtime=service.manifest.runtime)
     return build(inputs, cache_dir)
-
-
-def artifact_key(service: Service, artifact: Artifact) -> str:
-    return artifact_key_for(service.name, artifact.sha256)
-
-
-def artifact_key_for(service_name: str, sha256: str) -> str:
-    """Where the artifact with this SHA-256 lives in the environment's artifact bucket."""
-    return f"services/{service_name}/{sha256}.zip"
 
 
 def _upload(target: Target, service: Service, artifact: Artifact, key: str) -> bool:
@@ -133,11 +135,11 @@ def _upload(target: Target, service: Service, artifact: Artifact, key: str) -> b
         return True
 
 
-def ship_code(target: Target, service: Service, artifact: Artifact, key: str, force_publish: bool) -> tuple[dict[str, str], bool]:
+def ship_code(target: Target, service: Service, artifact: Artifact, key: str, force_publish: bool) -> ShippedCode:
     """Point every function's `live` alias at a version running `artifact`.
 
     A function whose `live` version already runs the artifact is left alone unless Terraform
-    just changed its configuration (`force_publish`). Returns versions and whether any moved.
+    just changed its configuration (`force_publish`).
     """
     client = target.client("lambda", Identity.DEPLOYER)
     versions: dict[str, str] = {}
@@ -157,7 +159,7 @@ def ship_code(target: Target, service: Service, artifact: Artifact, key: str, fo
         client.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
         versions[function] = version
         moved = True
-    return versions, moved
+    return ShippedCode(versions, moved)
 
 
 def root_variables(target: Target, service: Service) -> dict[str, Any]:
@@ -185,7 +187,7 @@ def plan_deploy(
     Raises TerraformError, PolicyViolation for a refused plan, or DriftDetected when functions
     were reconfigured outside Terraform.
     """
-    key = artifact_key(service, artifact)
+    key = artifact_key(service.name, artifact.sha256)
     current_hash = service_infra_hash(target, service)
     if last is not None and last.infra_hash == current_hash:
         refuse_drifted_functions(target, state_key(service.infra_dir), service.name)
@@ -203,9 +205,8 @@ def apply_deploy(target: Target, service: Service, artifact: Artifact, plan: Dep
     """
     uploaded = _upload(target, service, artifact, plan.artifact_key)
     infra = apply_reviewed(plan.infra) if plan.infra is not None else None
-    versions, code_changed = ship_code(target, service, artifact, plan.artifact_key,
-                                       force_publish=infra is not None and infra.changed)
-    return DeployOutcome(plan.artifact_key, uploaded, plan.infra_hash, infra, versions, code_changed)
+    shipped = ship_code(target, service, artifact, plan.artifact_key, force_publish=infra is not None and infra.changed)
+    return DeployOutcome(plan.artifact_key, uploaded, plan.infra_hash, infra, shipped.versions, shipped.moved)
 
 
 def deploy(

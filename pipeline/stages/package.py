@@ -43,6 +43,14 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class Build:
+    """An artifact and whether it came from the cache rather than being built now."""
+
+    artifact: Artifact
+    cached: bool
+
+
+@dataclass(frozen=True)
 class PackageInputs:
     files: tuple[tuple[str, Path], ...]  # (name in zip, file on disk), sorted by name
     requirements: str
@@ -148,13 +156,13 @@ def has_requirements(requirements: str) -> bool:
     return any(line.strip() and not line.strip().startswith("#") for line in requirements.splitlines())
 
 
-def build(inputs: PackageInputs, cache_dir: Path) -> tuple[Artifact, bool]:
-    """The artifact for `inputs`, from the cache when already built; the flag says it was cached."""
+def build(inputs: PackageInputs, cache_dir: Path) -> Build:
+    """The artifact for `inputs`, from the cache when already built."""
     key = inputs_hash(inputs)
     cached_zip = cache_dir / f"{key}.zip"
     cached_meta = cache_dir / f"{key}.json"
     if cached_zip.is_file() and cached_meta.is_file():
-        return Artifact(cached_zip, json.loads(cached_meta.read_text())["sha256"], key), True
+        return Build(Artifact(cached_zip, json.loads(cached_meta.read_text())["sha256"], key), cached=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as work:
         files = list(inputs.files)
@@ -165,4 +173,4 @@ def build(inputs: PackageInputs, cache_dir: Path) -> tuple[Artifact, bool]:
         # Publish zip before metadata: a reader that finds the metadata always finds the zip.
         shutil.move(partial, cached_zip)
         cached_meta.write_text(json.dumps({"sha256": sha256}))
-    return Artifact(cached_zip, sha256, key), False
+    return Build(Artifact(cached_zip, sha256, key), cached=False)

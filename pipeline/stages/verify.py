@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipeline.aws import Identity, Target
 from pipeline.errors import InvocationError, StageFailed
@@ -10,6 +10,10 @@ from pipeline.project.naming import function_name
 from pipeline.project.services import Service
 from pipeline.stages.deploy import ALIAS
 from pipeline.stages.invoke import read_event
+from pipeline.state.ledger import version_labels
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 
 def live_versions(target: Target, service: Service) -> dict[str, str]:
@@ -27,13 +31,11 @@ def live_versions(target: Target, service: Service) -> dict[str, str]:
     return versions
 
 
-def _roll_back(client: Any, target: Target, service: Service, previous: dict[str, str]) -> str:
-    moved = []
+def _roll_back(client: LambdaClient, target: Target, service: Service, previous: dict[str, str]) -> str:
     for function, version in sorted(previous.items()):
         name = function_name(target.environment.name, service.name, function)
         client.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
-        moved.append(f"{function}@{version}")
-    return f"live moved back to {', '.join(moved)}" if moved else "no earlier version to move live back to"
+    return f"live moved back to {version_labels(previous)}" if previous else "no earlier version to move live back to"
 
 
 def verify(target: Target, service: Service, previous: dict[str, str]) -> str:

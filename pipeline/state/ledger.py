@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # the records are read on the `changed` fast path, which must not load the AWS layer
     from pipeline.aws import Target
@@ -23,10 +23,19 @@ PREFIX = "ledger"
 # so a single listing reads every service's base.
 HEADS_PREFIX = "ledger-heads"
 
+ExecutionResult = Literal["running", "succeeded", "failed", "released"]  # released: a lock forced open by `unlock`
+StageStatus = Literal["succeeded", "failed", "skipped"]
+ExecutionKind = Literal["deploy", "promote", "rollback", "unlock"]
+
 
 def new_execution_id() -> str:
     """A sortable, unique execution id: UTC time plus a random suffix."""
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+
+
+def version_labels(versions: dict[str, str]) -> str:
+    """`function@version` for each function, sorted, comma-separated: how history and notes name them."""
+    return ", ".join(f"{function}@{version}" for function, version in sorted(versions.items()))
 
 
 @dataclass(frozen=True)
@@ -40,10 +49,15 @@ class LedgerHead:
 @dataclass(frozen=True)
 class StageRecord:
     name: str
-    status: str  # succeeded | failed | skipped
+    status: StageStatus
     seconds: float
     detail: str = ""
     started_at: float = 0.0  # epoch seconds; 0 for a stage that never started (or an older record)
+
+    @classmethod
+    def ended(cls, name: str, status: StageStatus, started_at: float, detail: str = "") -> StageRecord:
+        """A stage that started at `started_at` (epoch seconds) and ends now."""
+        return cls(name, status, time.time() - started_at, detail, started_at)
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class LedgerEntry:
     environment: str
     commit: str
     from_commit: bool  # False when uncommitted changes were deployed
-    result: str  # succeeded | failed
+    result: ExecutionResult  # running until its last stage ended
     started_at: float
     finished_at: float
     artifact_sha256: str = ""
@@ -62,9 +76,29 @@ class LedgerEntry:
     stages: tuple[StageRecord, ...] = field(default_factory=tuple)
     error: str = ""
     versions: dict[str, str] = field(default_factory=dict)  # function -> version `live` served after it
-    kind: str = "deploy"  # deploy | promote | rollback | unlock
+    kind: ExecutionKind = "deploy"
     origin: str = ""  # promote: the source environment's execution; rollback: the execution restored;
     # unlock: the execution whose lock was released
+
+    @classmethod
+    def start(
+        cls, service: str, environment: str, commit: str, from_commit: bool, *, execution_id: str = "",
+        kind: ExecutionKind = "deploy", origin: str = "", artifact_sha256: str = "",
+    ) -> LedgerEntry:
+        """A `running` execution starting now, under `execution_id` or a new one."""
+        return cls(
+            execution_id=execution_id or new_execution_id(), service=service, environment=environment, commit=commit,
+            from_commit=from_commit, result="running", started_at=time.time(), finished_at=0.0,
+            artifact_sha256=artifact_sha256, kind=kind, origin=origin,
+        )
+
+    def succeed(self, stages: tuple[StageRecord, ...]) -> LedgerEntry:
+        """This execution, passed now after `stages`."""
+        return replace(self, result="succeeded", finished_at=time.time(), stages=stages)
+
+    def fail(self, stages: tuple[StageRecord, ...], error: str) -> LedgerEntry:
+        """This execution, failed now after `stages` with `error` (the full message)."""
+        return replace(self, result="failed", finished_at=time.time(), stages=stages, error=error)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LedgerEntry:

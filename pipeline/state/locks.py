@@ -26,11 +26,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipeline.aws import Identity, Target
 from pipeline.errors import DeployLocked, InvalidSetting
 from pipeline.project.environments import Environment
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+    from mypy_boto3_s3 import S3Client
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+    from mypy_boto3_s3 import S3Client
 
 PREFIX = "locks"
 POLL_SECONDS = 1.0
@@ -90,7 +98,7 @@ def lock_key(service: str) -> str:
     return f"{PREFIX}/{service}.json"
 
 
-def _is_taken(err: Any) -> bool:
+def _is_taken(err: ClientError) -> bool:
     """A conditional write lost: the object exists (If-None-Match), changed or vanished (If-Match)."""
     status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     code = err.response.get("Error", {}).get("Code")
@@ -101,7 +109,7 @@ def _body(holder: LockHolder) -> bytes:
     return json.dumps(asdict(holder)).encode()
 
 
-def read_lock(s3: Any, bucket: str, service: str) -> HeldLock | None:
+def read_lock(s3: S3Client, bucket: str, service: str) -> HeldLock | None:
     """The lock on `service`, or None when nobody holds it."""
     try:
         response = s3.get_object(Bucket=bucket, Key=lock_key(service))
@@ -119,7 +127,7 @@ def read_lock(s3: Any, bucket: str, service: str) -> HeldLock | None:
 class _Heartbeat:
     """Rewrites the lock every `interval_s` while the holder lives; stops for good once the lock is lost."""
 
-    def __init__(self, s3: Any, bucket: str, service: str, holder: LockHolder, etag: str, interval_s: float) -> None:
+    def __init__(self, s3: S3Client, bucket: str, service: str, holder: LockHolder, etag: str, interval_s: float) -> None:
         self._s3, self._bucket, self._service = s3, bucket, service
         self._holder, self.etag, self._interval_s = holder, etag, interval_s
         self.lost = False
@@ -149,7 +157,7 @@ class _Heartbeat:
 
 
 def _acquire(
-    s3: Any, environment: Environment, service: str, mine: LockHolder, timeout_s: float,
+    s3: S3Client, environment: Environment, service: str, mine: LockHolder, timeout_s: float,
     on_wait: Callable[[LockHolder], None], on_takeover: Callable[[HeldLock], None], still_wanted: Callable[[], None],
 ) -> str:
     """Create the lock, or take it over once stale; returns the ETag written. Raises DeployLocked at the timeout."""
@@ -216,7 +224,7 @@ def service_lock(
             _release(s3, bucket, service, heartbeat.etag)
 
 
-def _release(s3: Any, bucket: str, service: str, etag: str) -> None:
+def _release(s3: S3Client, bucket: str, service: str, etag: str) -> None:
     """Delete the lock if it is still the one we wrote (If-Match), else leave the new holder's in place."""
     from botocore.exceptions import ClientError
 

@@ -2,11 +2,13 @@
 
 Every CLI run goes through `Project.start` and `finish`, which keep its output and the AWS
 secrets its child processes were handed (Terraform gets the assumed deployer role's session that
-way; nothing else keeps it), so tests/e2e/test_acceptance.py can search for them after the rest.
+way; nothing else keeps it), so tests/e2e/test_acceptance.py can search for them after the rest
+(tests/conftest.py runs it last).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -21,6 +23,8 @@ import pytest
 
 from pipeline.aws import Identity, Target
 from pipeline.paths import PROJECT_ROOT
+from pipeline.state.ledger import LedgerEntry
+from tests.pipeline.conftest import write_service
 
 _NOT_COPIED = shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache")
 _SECRET_VARIABLES = (b"AWS_SECRET_ACCESS_KEY", b"AWS_SESSION_TOKEN")
@@ -107,6 +111,18 @@ def finish(*processes: subprocess.Popen[str], timeout_s: float | None = None) ->
     return results
 
 
+def executions_by_service(result: subprocess.CompletedProcess[str]) -> dict[str, LedgerEntry | None]:
+    """`deploy --json`'s executions by service; None for a pipeline that stopped before recording one."""
+    return {item["service"]: LedgerEntry.from_json(item["execution"]) if item["execution"] else None
+            for item in json.loads(result.stdout)}
+
+
+def stage_detail(entry: LedgerEntry | None, name: str) -> str:
+    """The detail line a stage of an execution recorded (what progress printed after it)."""
+    assert entry is not None, "the pipeline recorded no execution"
+    return next(record.detail for record in entry.stages if record.name == name)
+
+
 def copy_project(destination: Path) -> Project:
     shutil.copytree(PROJECT_ROOT, destination, ignore=_NOT_COPIED)
     return Project(destination)
@@ -123,31 +139,12 @@ def commit_all(project: Project, message: str) -> str:
     return git(project, "rev-parse", "HEAD")
 
 
-ECHO_MANIFEST = """name: echo
-description: Answers with the event it was sent.
-runtime: python3.11
-smoke:
-  function: echo
-  event: tests/smoke.json
-functions:
-  echo:
-    handler: echo.handler.handler
-"""
 ECHO_HANDLER = "def handler(event, context):\n    return {{'echo': event, 'version': {version}}}\n"
 
 
 def add_echo_service(project: Project) -> None:
     """`echo`: one function, no API or table, with a smoke event: the cheapest service to deploy."""
-    folder = project.root / "services" / "echo"
-    (folder / "src" / "echo").mkdir(parents=True)
-    (folder / "tests").mkdir()
-    (folder / "service.yaml").write_text(ECHO_MANIFEST)
-    (folder / "src" / "echo" / "__init__.py").write_text("")
-    (folder / "src" / "echo" / "handler.py").write_text(ECHO_HANDLER.format(version=1))
-    (folder / "tests" / "smoke.json").write_text('{"ping": "pong"}\n')
-    (folder / "tests" / "test_handler.py").write_text(
-        "from echo.handler import handler\n\n\ndef test_echoes():\n    assert handler({'a': 1}, None)['echo'] == {'a': 1}\n"
-    )
+    folder = write_service(project.root / "services", "echo", ECHO_HANDLER.format(version=1))
     # Every service root is the same thin call of modules/service, driven by its manifest.
     shutil.copytree(project.root / "services" / "location" / "infra", folder / "infra", dirs_exist_ok=True)
 
@@ -170,11 +167,6 @@ def forget_service(target: Target, service: str) -> None:
         listed = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
         for item in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]:
             s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """test_acceptance.py judges what every other test left behind, so it runs after all of them."""
-    items.sort(key=lambda item: item.path.name == "test_acceptance.py")
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,12 @@
 """After every other test: the fault matrix's acceptance (issue #6), row 13 and row 15.
 
-tests/e2e/conftest.py runs this module last, so it judges what the whole suite left in the
+tests/conftest.py runs this module last, so it judges what the whole suite left in the
 emulator: every Terraform state whole and unlocked, one per deployed service, no pipeline lock
 left, every recorded execution finished; and no secret any run held in its output, the local
 folder, the buckets' states and ledgers, or the functions' logs. Last of all, the suite's
 emulator is killed for real and a deploy after it starts over (row 15); nothing runs after it.
+Run on its own (nothing deployed before it), it deploys `echo` first so there is something to
+judge; it never skips.
 """
 
 from __future__ import annotations
@@ -30,7 +32,20 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def stored(local_target: Target) -> dict[str, bytes]:
+def judged(local_target: Target, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """What the checks judge: the other tests' deploys, or, when none ran before, a deploy of its own."""
+    if Ledger(local_target).heads():
+        return
+    project = copy_project(tmp_path_factory.mktemp("acceptance") / "repo")
+    add_echo_service(project)
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "the reference services and echo")
+    result = project.deploy_py("deploy", "--service", "echo")
+    assert result.returncode == 0, "the acceptance checks' own deploy failed:\n" + result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def stored(local_target: Target, judged: None) -> dict[str, bytes]:
     """Every Terraform state, pipeline lock and ledger object in the emulator, by s3:// address."""
     s3 = local_target.client("s3", Identity.OPS)
     found = {}
@@ -39,8 +54,7 @@ def stored(local_target: Target) -> dict[str, bytes]:
             for key in (item["Key"] for item in page.get("Contents", [])):
                 if key.endswith((".tfstate", ".tflock")) or key.startswith((f"{locks.PREFIX}/", f"{ledger.PREFIX}/")):
                     found[f"s3://{bucket}/{key}"] = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    if not any("/executions/" in address for address in found):
-        pytest.skip("nothing was deployed before it: it judges the other e2e tests (make test)")
+    assert any("/executions/" in address for address in found), "no execution is recorded: there is nothing to judge"
     return found
 
 

@@ -13,7 +13,7 @@ from pipeline.aws import Identity, Target
 from pipeline.paths import local_dir
 from pipeline.project.services import load_service
 from pipeline.state.ledger import Ledger
-from tests.e2e.conftest import Project, copy_project
+from tests.e2e.conftest import Project, copy_project, executions_by_service, stage_detail
 
 pytestmark = pytest.mark.e2e
 
@@ -56,11 +56,12 @@ def test_state_lives_in_the_emulators_state_bucket(first_deploy: str, local_targ
 
 
 def test_deploying_again_changes_nothing_and_says_so(first_deploy: str, project: Project) -> None:
-    result = project.deploy_py("deploy", "--service", "location")
+    result = project.deploy_py("deploy", "--service", "location", "--json")
 
     assert result.returncode == 0, result.stderr
-    assert "no changes: live already serves this artifact" in result.stdout
-    assert "Terraform skipped" in result.stdout
+    execution = executions_by_service(result)["location"]
+    assert stage_detail(execution, "deploy").startswith("no changes: live already serves this artifact")
+    assert stage_detail(execution, "plan") == "infra inputs unchanged, Terraform skipped; no drift"
 
 
 def test_an_unknown_service_lists_the_known_ones(project: Project) -> None:

@@ -33,7 +33,7 @@ import pytest
 from pipeline.aws import Identity, Target
 from pipeline.state.ledger import Ledger, LedgerEntry
 from pipeline.state.locks import lock_key, service_lock
-from tests.e2e.conftest import Project, copy_project, finish, forget_service
+from tests.e2e.conftest import Project, copy_project, executions_by_service, finish, forget_service, stage_detail
 
 pytestmark = pytest.mark.e2e
 
@@ -122,10 +122,6 @@ def executed(target: Target, result: subprocess.CompletedProcess[str]) -> Ledger
     entry = Ledger(target.for_service(SERVICE)).execution(SERVICE, found.group(1))
     assert entry is not None
     return entry
-
-
-def stage_detail(entry: LedgerEntry, name: str) -> str:
-    return next(record.detail for record in entry.stages if record.name == name)
 
 
 def no_pipeline_lock(target: Target) -> bool:
@@ -227,11 +223,11 @@ def test_lambda_updates_settle_before_each_publish(deployed_drill: Project, loca
     set_memory(deployed_drill, 320)
     change_code(deployed_drill, "row 12")
 
-    result = deployed_drill.deploy_py("deploy", "--service", SERVICE)
+    result = deployed_drill.deploy_py("deploy", "--service", SERVICE, "--json")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ResourceConflictException" not in result.stdout + result.stderr
-    assert "Terraform skipped" not in result.stdout
+    assert "Terraform skipped" not in stage_detail(executions_by_service(result)[SERVICE], "plan")
     live = live_configuration(local_target)
     shipped = newest_execution(local_target).artifact_sha256
     assert live["Version"] != live_before["Version"] and live["MemorySize"] == 320

@@ -21,7 +21,7 @@ from pipeline.state.ledger import Ledger
 from pipeline.terraform.roots import s3_backend
 from pipeline.terraform.runner import Terraform
 from pipeline.terraform.toolchain import ensure_toolchain
-from tests.e2e.conftest import Project, copy_project
+from tests.e2e.conftest import Project, copy_project, executions_by_service, stage_detail
 
 pytestmark = pytest.mark.e2e
 
@@ -108,10 +108,10 @@ def test_the_deployer_ships_a_code_change(deployed: Project, tmp_path: Path, loc
     module = changed.root / "services" / "location" / "src" / "location" / "store.py"
     module.write_text(module.read_text() + "\nMAX_ITEM_BYTES = 4096\n")
 
-    result = changed.deploy_py("deploy", "--service", "location")
+    result = changed.deploy_py("deploy", "--service", "location", "--json")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "infra inputs unchanged, Terraform skipped" in result.stdout
+    assert stage_detail(executions_by_service(result)["location"], "plan") == "infra inputs unchanged, Terraform skipped; no drift"
     execution = Ledger(local_target.for_service("location")).last_success("location")
     assert execution is not None
     artifact = next(

@@ -15,7 +15,16 @@ import pytest
 
 from pipeline.aws import Identity, Target
 from pipeline.state.ledger import Ledger
-from tests.e2e.conftest import ECHO_HANDLER, Project, add_echo_service, commit_all, copy_project, git
+from tests.e2e.conftest import (
+    ECHO_HANDLER,
+    Project,
+    add_echo_service,
+    commit_all,
+    copy_project,
+    executions_by_service,
+    git,
+    stage_detail,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +52,28 @@ def repo(tmp_path_factory: pytest.TempPathFactory, local_target: Target, gateway
 
 
 @pytest.fixture(scope="module")
-def first_run(repo: Project) -> subprocess.CompletedProcess[str]:
-    return repo.deploy_py("deploy", "--changed", "--jobs", "2")
+def changed_before(repo: Project) -> dict[str, object]:
+    return changed(repo)
 
 
-def test_every_service_deploys_in_parallel_and_echo_passes_verify(first_run: subprocess.CompletedProcess[str]) -> None:
+@pytest.fixture(scope="module")
+def first_run(repo: Project, changed_before: dict[str, object]) -> subprocess.CompletedProcess[str]:
+    return repo.deploy_py("deploy", "--changed", "--jobs", "2", "--json")
+
+
+def test_every_service_deploys_in_parallel_and_echo_passes_verify(
+    first_run: subprocess.CompletedProcess[str], changed_before: dict[str, object]
+) -> None:
     assert first_run.returncode == 0, first_run.stdout + first_run.stderr
-    assert "echo:\n  - no successful deploy to local yet" in first_run.stdout
-    assert "echo: deployed to local" in first_run.stdout
-    assert "location: deployed to local" in first_run.stdout
-    assert "[echo] verify succeeded" in first_run.stdout
-    assert "echo answered the smoke event" in first_run.stdout
+    echo_reasons = [item["reasons"] for item in changed_before["services"] if item["service"] == "echo"]  # type: ignore[attr-defined]
+    assert echo_reasons == [["no successful deploy to local yet"]]
+    executions = executions_by_service(first_run)
+    assert {"echo", "location"} <= set(executions)
+    for execution in executions.values():
+        assert execution is not None and execution.result == "succeeded" and execution.environment == "local"
+    echo = executions["echo"]
+    assert echo is not None and [stage.status for stage in echo.stages] == ["succeeded"] * 5
+    assert stage_detail(echo, "verify").startswith("echo answered the smoke event")
 
 
 def test_nothing_is_changed_right_after_a_deploy(first_run: subprocess.CompletedProcess[str], repo: Project) -> None:
@@ -72,11 +92,11 @@ def test_a_change_to_one_service_redeploys_only_it_and_history_shows_both(
     head = commit_all(repo, "echo v2")
 
     assert [s["service"] for s in changed(repo)["services"]] == ["echo"]  # type: ignore[index, union-attr]
-    result = repo.deploy_py("deploy", "--changed")
+    result = repo.deploy_py("deploy", "--changed", "--json")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "echo: deployed to local" in result.stdout and "location: deployed" not in result.stdout
-    assert "infra inputs unchanged, Terraform skipped" in result.stdout
+    assert list(executions_by_service(result)) == ["echo"]
+    assert stage_detail(executions_by_service(result)["echo"], "plan") == "infra inputs unchanged, Terraform skipped; no drift"
     assert live_version(local_target, "local-echo-echo") != before
     history = json.loads(repo.deploy_py("history", "--json").stdout)
     mine = [entry for entry in history if entry["service"] in ("echo", "location") and entry["commit"]]
@@ -95,11 +115,13 @@ def test_a_failing_smoke_event_rolls_live_back_and_keeps_the_service_changed(
     (repo.root / "services" / "echo" / "tests" / "test_handler.py").write_text("def test_nothing():\n    pass\n")
     commit_all(repo, "echo broken")
 
-    result = repo.deploy_py("deploy", "--changed")
+    result = repo.deploy_py("deploy", "--changed", "--json")
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "[echo] verify failed" in result.stdout
-    assert f"live moved back to echo@{good_version}" in result.stderr
+    (outcome,) = json.loads(result.stdout)
+    assert (outcome["service"], outcome["succeeded"], outcome["execution"]) == ("echo", False, None)
+    assert outcome["error"].startswith("verify: smoke event tests/smoke.json failed on local-echo-echo:live")
+    assert outcome["error"].endswith(f"live moved back to echo@{good_version}")
     assert "1 of 1 pipelines failed: echo" in result.stderr
     assert live_version(local_target, "local-echo-echo") == good_version
     assert Ledger(local_target).heads()["echo"] == good_head

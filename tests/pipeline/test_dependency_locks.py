@@ -10,8 +10,15 @@ import pytest
 from pipeline.errors import DependencyLockError
 from pipeline.paths import PROJECT_ROOT
 from pipeline.project.locks import (
-    DEV_PLATFORM, LockTarget, lock_problem, lock_targets, merged_lock, parse_lock, render_lock,
+    DEV_PLATFORM,
+    LockTarget,
+    lock_problem,
+    lock_targets,
+    merged_lock,
+    parse_lock,
+    render_lock,
 )
+from pipeline.flows.lock_deps import uv_compile_command
 from pipeline.project.manifest import load_yaml, parse_manifest
 from pipeline.project.services import Service
 from pipeline.stages.deploy import package
@@ -127,3 +134,15 @@ def test_every_install_of_a_lock_requires_hashes() -> None:
 
     assert len(installs) >= 3
     assert [install for install in installs if "--require-hashes" not in install[1]] == []
+
+
+def test_uv_resolves_each_lock_hashed_for_its_own_platform_and_python() -> None:
+    targets = {target.name: target for target in lock_targets()}
+    service, dev = next(t for t in targets.values() if t.wheels_only), next(t for t in targets.values() if not t.wheels_only)
+
+    command = uv_compile_command(service, Path("lock.txt"), upgrade=False)
+    assert "--generate-hashes" in command and command[-2:] == ["--only-binary", ":all:"]
+    assert command[command.index("--python-platform") + 1] == service.platform
+    assert command[command.index("--python-version") + 1] == service.python_version
+    assert "--only-binary" not in uv_compile_command(dev, Path("lock.txt"), upgrade=False)
+    assert uv_compile_command(dev, Path("lock.txt"), upgrade=True)[-1] == "--upgrade"

@@ -54,6 +54,7 @@ def test_an_endpoint_where_nothing_answers_fails_fast_and_starts_nothing(tmp_pat
     assert emulator.current() == running_before
 
 
+@pytest.mark.emulator
 def test_an_endpoint_is_used_as_it_is_with_its_own_identity(local_target: Target, tmp_path: Path) -> None:
     """The suite's emulator, reached as an external endpoint: an AWS call checks it, nothing is started."""
     ops = emulator.ops_credentials()
@@ -68,6 +69,7 @@ def test_an_endpoint_is_used_as_it_is_with_its_own_identity(local_target: Target
         connect(wrong)
 
 
+@pytest.mark.emulator
 def test_a_profile_that_does_not_exist_is_named(tmp_path: Path, local_target: Target) -> None:
     environment = replace(local_target.environment, name="outside", endpoint=local_target.endpoint, profile="nope")
     with pytest.raises(IdentityError, match="nope"):

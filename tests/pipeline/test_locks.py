@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 import pytest
 
@@ -24,13 +23,7 @@ from pipeline.state.locks import (
     service_lock,
 )
 
-
-@pytest.fixture(scope="module")
-def bucket_target(local_target: Target) -> Target:
-    """The local target with an artifact bucket of its own, so no deploy state is touched."""
-    bucket = f"test-locks-{uuid.uuid4().hex[:8]}"
-    local_target.client("s3", Identity.OPS).create_bucket(Bucket=bucket)
-    return replace(local_target, environment=replace(local_target.environment, artifact_bucket=bucket))
+pytestmark = pytest.mark.emulator
 
 
 def test_a_second_holder_waits_names_the_first_and_times_out(bucket_target: Target) -> None:

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from pipeline.errors import ManifestError
-from pipeline.project.manifest import load_yaml, parse_manifest
 from pipeline.paths import PROJECT_ROOT
+from pipeline.project.manifest import load_yaml, parse_manifest
 from pipeline.project.services import SERVICES_DIR, load_service
 
 
@@ -175,3 +175,8 @@ def test_no_terraform_file_reads_a_manifest_itself() -> None:
                if ".local" not in path.parts and reads_yaml.search(path.read_text())]
 
     assert terraform_files and readers == []
+
+
+def test_a_scalar_with_no_safe_type_is_a_manifest_error() -> None:
+    with pytest.raises(ManifestError, match="services/x/service.yaml: not valid YAML"):
+        load_yaml("=", "services/x/service.yaml")

@@ -49,11 +49,11 @@ def test_an_unchanged_service_is_a_cache_hit(tmp_path: Path) -> None:
     source = make_source(tmp_path / "src")
     inputs = PackageInputs(tuple(source_files(source)), "", "python3.11")
 
-    first, first_cached = build(inputs, tmp_path / "cache")
-    second, second_cached = build(inputs, tmp_path / "cache")
+    first = build(inputs, tmp_path / "cache")
+    second = build(inputs, tmp_path / "cache")
 
-    assert (first_cached, second_cached) == (False, True)
-    assert first == second
+    assert (first.cached, second.cached) == (False, True)
+    assert first.artifact == second.artifact
 
 
 def test_requirements_and_runtime_are_part_of_the_input_hash(tmp_path: Path) -> None:
@@ -78,7 +78,7 @@ def test_services_with_the_same_requirements_install_them_once(tmp_path: Path, m
     for name in ("a", "b"):
         (source / "svc" / "handler.py").write_text(f"SERVICE = {name!r}\n")
         inputs = PackageInputs(files=tuple(source_files(source)), requirements="dep==1\n", runtime="python3.11")
-        artifact, _ = build(inputs, tmp_path / "cache")
-        assert "dep/__init__.py" in zipfile.ZipFile(artifact.path).namelist()
+        built = build(inputs, tmp_path / "cache")
+        assert "dep/__init__.py" in zipfile.ZipFile(built.artifact.path).namelist()
 
     assert installs == ["dep==1\n"]

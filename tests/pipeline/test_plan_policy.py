@@ -16,8 +16,6 @@ from pipeline.terraform.roots import plan_and_apply
 from pipeline.terraform.runner import Terraform
 from pipeline.terraform.toolchain import ensure_toolchain
 
-pytestmark = pytest.mark.e2e
-
 VERSIONS = """
 terraform {
   required_providers {
@@ -81,6 +79,7 @@ def rogue_root(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.e2e
 def test_a_plan_with_iam_an_open_permission_or_a_foreign_role_is_refused_and_nothing_applied(
     rogue_root: Path, local_target: Target
 ) -> None:

@@ -15,6 +15,8 @@ from pipeline.state.bootstrap import bootstrap_state_file
 from pipeline.state.preflight import check_state_safety, forget_reset_emulator, reach_state_bucket
 from pipeline.terraform.runner import ERRORED_STATE
 
+pytestmark = pytest.mark.emulator
+
 
 def with_state_bucket(target: Target, bucket: str, versioned: bool) -> Target:
     s3 = target.client("s3", Identity.OPS)

@@ -9,10 +9,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from pipeline.paths import PROJECT_ROOT
 from pipeline.project.locks import merged_lock, normalise_name, parse_lock
 from pipeline.project.services import load_service, service_names
 from pipeline.stages.sbom import sbom_json
+
+pytestmark = pytest.mark.slow  # installs every service's requirements from the index, twice
 
 
 def checkout(commit: str, folder: Path, umask: int) -> Path:

@@ -13,6 +13,8 @@ import pytest
 from pipeline.terraform.runner import Terraform
 from pipeline.terraform.toolchain import ensure_toolchain
 
+pytestmark = pytest.mark.e2e  # real Terraform, though no emulator
+
 
 def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,8 @@ def signed_request(method: str, url: str, correlation_id: str, body: dict[str, A
                    headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """An HTTP request to an IAM-authorised API, signed with SigV4 by the function's own role.
 
-    Returns the status and JSON body. Raises urllib.error.URLError when the API is unreachable.
+    Returns the status and JSON body. Raises urllib.error.URLError when the API is unreachable,
+    RuntimeError when there are no credentials to sign with.
     """
     import boto3
     from botocore.auth import SigV4Auth
@@ -43,6 +44,8 @@ def signed_request(method: str, url: str, correlation_id: str, body: dict[str, A
         **(headers or {}), CORRELATION_HEADER: correlation_id, "content-type": "application/json",
     })
     credentials = session.get_credentials()
+    if credentials is None:  # in Lambda the function's role always provides them
+        raise RuntimeError(f"no AWS credentials to sign the request to {url} with")
     SigV4Auth(credentials.get_frozen_credentials(), "execute-api", session.region_name).add_auth(request)
     prepared = urllib.request.Request(url, data=data, method=method, headers=dict(request.headers.items()))
     try:

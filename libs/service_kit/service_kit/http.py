@@ -191,4 +191,4 @@ def endpoint(handle: Callable[[Request], tuple[int, dict[str, Any]]]) -> Callabl
         logger.info("request handled", extra={"status": status})
         return response(status, body, correlation_id)
 
-    return tracer.capture_lambda_handler(handler)  # type: ignore[no-any-return]
+    return tracer.capture_lambda_handler(handler)

@@ -13,6 +13,8 @@ from pipeline import emulator
 from pipeline.aws import Identity, Target
 from pipeline.errors import EmulatorError
 
+pytestmark = pytest.mark.emulator
+
 
 def listening_addresses(port: int) -> set[str]:
     """Local addresses with a listening socket on `port`, from /proc/net/tcp{,6}."""

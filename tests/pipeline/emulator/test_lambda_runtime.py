@@ -14,6 +14,8 @@ from botocore.exceptions import ClientError
 
 from pipeline.aws import Identity, Target
 
+pytestmark = pytest.mark.emulator
+
 HANDLER = '''
 import json, os, time
 import boto3

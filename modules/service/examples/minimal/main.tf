@@ -2,8 +2,8 @@ provider "aws" {
   region = "us-east-1"
 }
 
-# A service as its manifest declares it; services/<name>/infra passes
-# yamldecode(file("${path.module}/../service.yaml")) instead of this literal.
+# A service as its manifest declares it; services/<name>/infra passes the manifest the
+# pipeline validated (its `manifest` variable) instead of this literal.
 # Its execution role, example-orders-get_order under /services/orders/, comes from ops.
 module "service" {
   source = "../.."
