@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import EmulatorError
 from pipeline.paths import PROJECT_ROOT, local_dir

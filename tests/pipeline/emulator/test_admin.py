@@ -14,6 +14,8 @@ from pipeline import emulator
 from pipeline.aws import Identity, Target
 from pipeline.emulator.admin import ADMIN_SECRET_HEADER
 
+pytestmark = pytest.mark.emulator
+
 HOSTILE_ORIGIN = "http://attacker.example"
 # What a hostile caller would send: switch IAM enforcement off, wipe everything.
 ADMIN_ATTACKS = [("/moto-api/reset-auth", b"1000000"), ("/moto-api/reset-auth", b""), ("/moto-api/reset", b""),

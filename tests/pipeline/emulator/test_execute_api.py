@@ -15,6 +15,8 @@ from pipeline.aws import Identity, Target
 from pipeline.emulator.execute_api import AUTHORISE_PATH, BAD_SIGNATURE, INVALID_TOKEN, MISSING_TOKEN
 from pipeline.errors import EmulatorError
 
+pytestmark = pytest.mark.emulator
+
 URL = "http://127.0.0.1:9999/location/locations/ada?x=1"
 ROUTE = "arn:aws:execute-api:us-east-1:123456789012:abc123/$default/GET/locations/ada"
 

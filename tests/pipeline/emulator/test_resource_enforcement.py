@@ -15,6 +15,8 @@ from botocore.exceptions import ClientError
 from pipeline import emulator
 from pipeline.aws import Identity, Target
 
+pytestmark = pytest.mark.emulator
+
 ACCOUNT = "123456789012"
 TRUST_ANYONE_HERE = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{emulator.OPS_USER}"}, "Action": "sts:AssumeRole"}]})
