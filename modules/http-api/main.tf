@@ -33,6 +33,19 @@ resource "aws_apigatewayv2_stage" "default" {
     throttling_rate_limit  = var.throttle_rate_limit
     throttling_burst_limit = var.throttle_burst_limit
   }
+
+  # Each route's own throttle (the API's unless the route sets one), as API Gateway applies it per route.
+  dynamic "route_settings" {
+    for_each = var.routes
+    content {
+      route_key              = route_settings.key
+      throttling_rate_limit  = coalesce(route_settings.value.throttle_rate_limit, var.throttle_rate_limit)
+      throttling_burst_limit = coalesce(route_settings.value.throttle_burst_limit, var.throttle_burst_limit)
+    }
+  }
+
+  # Route settings name existing routes.
+  depends_on = [aws_apigatewayv2_route.this]
 }
 
 resource "aws_lambda_permission" "invoke" {

@@ -8,11 +8,13 @@ variable "api_name" {
 }
 
 variable "routes" {
-  description = "Routes by route key (\"GET /items/{id}\"), each with the function alias it invokes."
+  description = "Routes by route key (\"GET /items/{id}\"), each with the function alias it invokes and, optionally, its own throttle (else the API's)."
   type = map(object({
-    function_name    = string
-    alias_name       = string
-    alias_invoke_arn = string
+    function_name        = string
+    alias_name           = string
+    alias_invoke_arn     = string
+    throttle_rate_limit  = optional(number)
+    throttle_burst_limit = optional(number)
   }))
   validation {
     condition     = alltrue([for route in keys(var.routes) : can(regex("^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) /[A-Za-z0-9_{}/+.-]*$", route))])
@@ -31,7 +33,7 @@ variable "authorization" {
 }
 
 variable "throttle_rate_limit" {
-  description = "Steady-state requests per second allowed on each route."
+  description = "Steady-state requests per second allowed on each route that sets none of its own."
   type        = number
   default     = 50
   validation {
@@ -41,7 +43,7 @@ variable "throttle_rate_limit" {
 }
 
 variable "throttle_burst_limit" {
-  description = "Burst of requests allowed on each route."
+  description = "Burst of requests allowed on each route that sets none of its own."
   type        = number
   default     = 100
   validation {

@@ -1,6 +1,7 @@
 """The embedded AWS emulator: a moto server on 127.0.0.1, started on demand and reused.
 
-Its pid, port and the credentials it issued live in `<local dir>/emulator/`. IAM enforcement is
+Its pid, port, the credentials it issued and its admin secret live in `<local dir>/emulator/`
+(the secret and credentials in 0600 files). IAM enforcement is
 on: the first three requests create the ops identity, and every later request must be signed by
 an identity the emulator knows and be allowed by that identity's policies. Ops then create the
 developer user, whose only permission is to assume deployer roles; its key never enters
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -24,7 +26,7 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import EmulatorError
 from pipeline.paths import PROJECT_ROOT, local_dir
@@ -80,6 +82,50 @@ def _state_file() -> Path:
 
 def _credentials_file() -> Path:
     return _state_dir() / "credentials.json"
+
+
+def _admin_secret_file() -> Path:
+    return _state_dir() / "admin-secret"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only its owner can read, whatever the umask or an older file's mode."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        os.fchmod(descriptor, 0o600)
+        file.write(text)
+
+
+def admin_secret() -> str:
+    """The secret the running emulator's admin API demands. Raises EmulatorError if it is missing."""
+    try:
+        return _admin_secret_file().read_text().strip()
+    except FileNotFoundError:
+        raise EmulatorError(
+            "the emulator's admin secret is missing",
+            "run `make emulator-stop` and deploy again to start a fresh emulator",
+        ) from None
+
+
+def admin_call(endpoint: str, path: str, body: Any) -> Any:
+    """POST `body` as JSON to the emulator's admin API at `path`, with the secret; the JSON answer.
+
+    Raises EmulatorError when the emulator refuses or cannot be reached.
+    """
+    from pipeline.emulator.admin import ADMIN_SECRET_HEADER
+
+    request = urllib.request.Request(
+        f"{endpoint}{path}", data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", ADMIN_SECRET_HEADER: admin_secret()},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        raise EmulatorError(f"the emulator refused {path}: HTTP {err.code} {err.read()[:200]!r}",
+                            "run `make emulator-stop` and deploy again to start a fresh emulator") from None
+    except (urllib.error.URLError, OSError) as err:
+        raise EmulatorError(f"the emulator did not answer {path}: {err}", "is it running? `make emulator`") from None
 
 
 def _port_free(port: int) -> bool:
@@ -225,10 +271,11 @@ def start() -> Emulator:
     port, busy_port = _choose_port()
     update_seconds = _lambda_update_seconds()
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(_BOOTSTRAP_REQUESTS)}
+    _write_private(_admin_secret_file(), secrets.token_urlsafe(32))
     with open(state_dir / "emulator.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "pipeline.emulator.server", "--port", str(port),
-             "--lambda-update-seconds", str(update_seconds)],
+             "--admin-secret-file", str(_admin_secret_file()), "--lambda-update-seconds", str(update_seconds)],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
@@ -244,9 +291,7 @@ def start() -> Emulator:
         time.sleep(0.1)
     ops = _create_ops_identity(emulator.endpoint)
     developer = _create_developer_identity(emulator.endpoint, ops)
-    credentials_file = _credentials_file()
-    credentials_file.touch(mode=0o600)
-    credentials_file.write_text(json.dumps({"ops": asdict(ops), "developer": asdict(developer)}))
+    _write_private(_credentials_file(), json.dumps({"ops": asdict(ops), "developer": asdict(developer)}))
     _state_file().write_text(json.dumps(asdict(emulator)))
     return emulator
 
@@ -273,6 +318,6 @@ def stop() -> Emulator | None:
             time.sleep(0.05)
     else:
         emulator = None
-    for path in (_state_file(), _credentials_file()):
+    for path in (_state_file(), _credentials_file(), _admin_secret_file()):
         path.unlink(missing_ok=True)
     return emulator

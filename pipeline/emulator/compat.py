@@ -14,24 +14,86 @@ import moto
 PATCHED_MOTO_VERSIONS = ("5.2.1", "5.2.5")
 
 
-def resource_scoped_statements_match_unresolved_resources() -> None:
-    """Let `Resource: arn:...` statements apply when moto cannot tell the request's resource.
+def requests_are_authorised_on_their_resources_as_in_aws() -> None:
+    """Authorise each request on its real resource ARN and condition keys, capped by the
+    principal's permissions boundary, with AWS's evaluation logic (pipeline/emulator/policy_evaluation.py).
 
-    moto authorises most services' requests against the resource "*" (only S3, IAM, STS and
-    SQS resolve a real ARN), so any Allow scoped to an ARN never matches and least-privilege
-    policies deny everything. AWS would match the real ARN; the closest faithful behaviour is to
-    judge such requests by their action alone. Explicit Denies still deny.
+    Checked on moto 5.2.1: moto authorises Lambda, DynamoDB, Logs, CloudWatch and API
+    Gateway requests against the resource "*", so an Allow scoped to ARNs never matches (and
+    the only way to make least-privilege policies work is to match every ARN, which lets one
+    service's deployer change another's function); it ignores permissions boundaries, never checks
+    iam:PassRole, evaluates no condition key but a trust policy's, and treats a Deny with
+    NotResource as an Allow. The resources and keys come from pipeline/emulator/resources.py;
+    what cannot be judged fails closed, with the reason in the AccessDenied message.
     """
-    from moto.iam.access_control import IAMPolicyStatement
+    import threading
+    import traceback
 
-    original: Callable[[Any, Any, str], bool] = IAMPolicyStatement._check_element_matches
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.access_control import IAMRequestBase
 
-    def check_element_matches(self: Any, statement_element: Any, value: str) -> bool:
-        if statement_element == "Resource" and value == "*":
-            return True
-        return original(self, statement_element, value)
+    from pipeline.emulator.policy_evaluation import UNRESOLVED, Request, evaluate
+    from pipeline.emulator.principals import identity_policies, permissions_boundary
+    from pipeline.emulator.resources import authorisation_requests
 
-    IAMPolicyStatement._check_element_matches = check_element_matches  # type: ignore[method-assign]
+    serving = threading.local()  # the moto response whose request is being authorised, per thread
+    original_authorize: Callable[..., None] = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        serving.response = self
+        try:
+            original_authorize(self, iam_request_cls, resource)
+        finally:
+            serving.response = None
+
+    def check_action_permitted(self: Any, resource: str) -> None:
+        if self._action == "sts:GetCallerIdentity":  # always allowed, as in AWS
+            return
+        response = getattr(serving, "response", None)
+        try:
+            requests = (authorisation_requests(response, self._action, resource) if response is not None
+                        else [Request(self._action, resource)])
+        except Exception:  # a request shape the resolver did not expect: judge it on no resource (fail closed)
+            traceback.print_exc()
+            requests = [Request(self._action, UNRESOLVED)]
+        identity, boundary = identity_policies(self._access_key), permissions_boundary(self._access_key)
+        for request in requests:
+            verdict = evaluate(identity, boundary, request)
+            if not verdict.allowed:
+                self._denial = (request, verdict.reason)
+                self._raise_access_denied()
+        if self._is_assuming_role_operation(resource) and not self._check_role_trust_relationship(resource):
+            self._raise_access_denied()
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
+    IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
+
+
+def unsigned_requests_are_denied() -> None:
+    """Deny (403) a request without a SigV4 Authorization header, as AWS denies an anonymous caller.
+
+    Checked on moto 5.2.1: once IAM enforcement is on, moto reads the Authorization
+    header unconditionally, so an unsigned request (curl, a browser's CORS preflight) fails with
+    KeyError inside the check: a 500 and a traceback in the emulator's log. moto serves unsigned
+    requests as S3 (it tells the service from the signature's scope), so they get S3's denial.
+    """
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import AccessDeniedError
+    from moto.iam.access_control import S3IAMRequest
+    from moto.s3.exceptions import S3AccessDeniedError
+
+    original: Callable[..., None] = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        enforcing = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+        if enforcing and "Authorization" not in self.headers:
+            if iam_request_cls is S3IAMRequest:
+                raise S3AccessDeniedError()
+            raise AccessDeniedError(user_arn="anonymous", action=str(self._get_action()))  # a service told by Host
+        original(self, iam_request_cls, resource)
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
 
 
 def signatures_are_checked_against_the_encoded_url() -> None:
@@ -66,18 +128,23 @@ def signatures_are_checked_against_the_encoded_url() -> None:
 
 
 def bodiless_requests_are_signed_without_a_body() -> None:
-    """Check a GET/HEAD/DELETE signature against an empty payload, as the client signed it.
+    """Check the signature of a request without a body against an empty payload, as the client signed it.
 
-    For a request with no body and no query string moto falls back to the request headers as
-    its "data" and signs them as a form body, so every GET of a REST service (Lambda
-    GetFunction, API Gateway GetApi) fails with SignatureDoesNotMatch under IAM enforcement.
+    Checked on moto 5.2.1: for a request with no body moto signs its "data" instead,
+    which is the query string or, with none, the request headers, encoded as a form body. Every
+    GET of a REST service (Lambda GetFunction, API Gateway GetApi) and every POST without a body
+    (Lambda Invoke with no payload, as `aws lambda invoke` sends it) then fails with
+    SignatureDoesNotMatch under IAM enforcement, for every identity. Form-encoded requests (the
+    query protocol: IAM, STS) keep moto's way: their body is parsed into that data, and signed
+    from it correctly.
     """
     from moto.iam.access_control import IAMRequestBase
 
     original: Callable[[Any], Any] = IAMRequestBase._create_aws_request
 
     def create_aws_request(self: Any) -> Any:
-        if self._method not in ("GET", "HEAD", "DELETE") or self._body:
+        content_type = next((v for k, v in self._headers.items() if k.lower() == "content-type"), "")
+        if self._body or content_type.startswith("application/x-www-form-urlencoded"):
             return original(self)
         # Only for the signature: moto's own error paths still read the request data afterwards.
         data, self._data = self._data, b""
@@ -171,6 +238,41 @@ def pipeline_timestamps_are_epoch_seconds() -> None:
     CodePipeline.metadata = property(metadata)  # type: ignore[assignment,method-assign]
 
 
+# UpdateStage body field -> moto Stage attribute; the two settings maps merge per key, as in AWS.
+_STAGE_FIELDS = {"defaultRouteSettings": "default_route_settings", "routeSettings": "route_settings",
+                 "description": "description", "stageVariables": "stage_variables", "autoDeploy": "auto_deploy",
+                 "accessLogSettings": "access_log_settings"}
+
+
+def http_api_stages_can_be_updated() -> None:
+    """Answer API Gateway v2 UpdateStage, so a changed throttle or route setting applies to a stage.
+
+    Checked on moto 5.2.1: UpdateStage is not implemented (500), so once a stage exists
+    Terraform cannot change its default or per-route throttling (route_settings from the
+    manifest) without replacing the API. Settings maps merge per key, as UpdateStage does.
+    """
+    import json
+    from datetime import datetime
+    from urllib.parse import unquote
+
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+
+    def update_stage(self: Any) -> tuple[int, dict[str, str], str]:
+        segments = self.path.split("/")
+        stage = self.apigatewayv2_backend.get_stage(segments[-3], unquote(segments[-1]))
+        for field, value in json.loads(self.body or "{}").items():
+            attribute = _STAGE_FIELDS.get(field)
+            if attribute is None:
+                continue
+            current = getattr(stage, attribute, None)
+            merged = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
+            setattr(stage, attribute, merged)
+        stage.updated = datetime.now()
+        return 200, {}, json.dumps(stage.to_json())
+
+    ApiGatewayV2Response.update_stage = update_stage  # type: ignore[attr-defined]
+
+
 # moto's name for a request -> the action AWS authorises it as.
 _AWS_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction", "s3:HeadBucket": "s3:ListBucket"}
 
@@ -206,7 +308,7 @@ def access_denied_is_reported_in_the_aws_query_error_format() -> None:
 
     moto wraps it as `<ErrorResponse><Errors><Error>`, which botocore tolerates but the Go SDK
     does not: Terraform then reports a denied CreateRole as "403 UnknownError" instead of
-    AccessDenied. JSON APIs read the error code from the X-Amzn-ErrorType header, unchanged.
+    AccessDenied. JSON APIs get their own shape (json_services_report_denials_in_json).
     """
     from xml.sax.saxutils import escape
 
@@ -215,6 +317,11 @@ def access_denied_is_reported_in_the_aws_query_error_format() -> None:
 
     def raise_access_denied(self: Any) -> None:
         error = AccessDeniedError(user_arn=self._access_key.arn, action=self._action)
+        denial = getattr(self, "_denial", None)  # set by requests_are_authorised_on_their_resources_as_in_aws
+        if denial is not None:
+            request, reason = denial
+            error.message = (f"User: {self._access_key.arn} is not authorized to perform: {request.action} "
+                             f"on resource: {request.resource} {reason}")
         error.description = (
             '<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
             f"<Code>AccessDenied</Code><Message>{escape(error.message)}</Message></Error>"
@@ -223,6 +330,54 @@ def access_denied_is_reported_in_the_aws_query_error_format() -> None:
         raise error
 
     IAMRequest._raise_access_denied = raise_access_denied  # type: ignore[method-assign]
+
+
+# moto's query-protocol code for an authentication or authorisation failure -> AWS's JSON one.
+_JSON_ERROR_CODES = {"AccessDenied": "AccessDeniedException", "SignatureDoesNotMatch": "InvalidSignatureException",
+                     "InvalidClientTokenId": "UnrecognizedClientException"}
+
+
+def json_services_report_denials_in_json() -> None:
+    """Answer a refused request to a JSON service (Lambda, DynamoDB, Logs, API Gateway, CloudWatch
+    via botocore) in that protocol's error shape: `AccessDeniedException`, `InvalidSignatureException`,
+    `UnrecognizedClientException`, as AWS does.
+
+    Checked on moto 5.2.1: IAM enforcement answers every service in the query protocol's
+    XML, so botocore and the AWS CLI read a denied Lambda call as an unnamed "403" error whose
+    message is the XML text, and code that catches AccessDeniedException never sees it. The
+    answer is made by moto's own serializer for the request's protocol; form-encoded (query)
+    requests keep the XML shape.
+    """
+    from botocore.exceptions import UnknownServiceError
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult, BaseResponse
+    from werkzeug.exceptions import HTTPException
+
+    original: Callable[..., None] = BaseResponse._authenticate_and_authorize_normal_action
+
+    class Refused(ServiceException):
+        """Defined outside moto's packages, so moto's serializer looks for no service model of its own."""
+
+    def in_request_protocol(self: Any, error: Any) -> None:
+        content_type = self.headers.get("Content-Type") or ""
+        code = _JSON_ERROR_CODES.get(getattr(error, "error_type", ""))
+        if code is None or content_type.startswith("application/x-www-form-urlencoded"):
+            return
+        try:
+            _, headers, body = self.serialized(ActionResult(Refused(code, error.message)))
+        except (NotImplementedError, UnknownServiceError):  # a protocol moto cannot serialize: keep XML
+            return
+        self.response_headers.update({k: v for k, v in headers.items() if k.lower() != "status"})
+        error.description = body
+
+    def authorize(self: Any, resource: str = "*") -> None:
+        try:
+            original(self, resource)
+        except HTTPException as error:
+            in_request_protocol(self, error)
+            raise
+
+    BaseResponse._authenticate_and_authorize_normal_action = authorize  # type: ignore[method-assign]
 
 
 def a_repeated_create_alias_returns_the_alias_it_made() -> None:
@@ -327,16 +482,19 @@ def lambda_updates_settle_after(seconds: float) -> None:
 
 
 PATCHES: list[Callable[[], None]] = [
-    resource_scoped_statements_match_unresolved_resources,
+    requests_are_authorised_on_their_resources_as_in_aws,
+    unsigned_requests_are_denied,
     signatures_are_checked_against_the_encoded_url,
     bodiless_requests_are_signed_without_a_body,
     actions_are_named_as_in_aws_policies,
     access_denied_is_reported_in_the_aws_query_error_format,
+    json_services_report_denials_in_json,
     pipeline_sources_need_no_location,
     pipeline_roles_may_list_their_service_principals,
     pipeline_timestamps_are_epoch_seconds,
     a_repeated_create_alias_returns_the_alias_it_made,
     sessions_of_missing_roles_are_denied,
+    http_api_stages_can_be_updated,
 ]
 
 

@@ -17,6 +17,7 @@ from pipeline.errors import TerraformError
 from pipeline.paths import PROJECT_ROOT
 from pipeline.policy.iam_summary import Grant, grants
 from pipeline.project.services import load_service
+from pipeline.stages.deploy import root_variables
 from pipeline.state.ledger import Ledger
 from pipeline.terraform.roots import s3_backend
 from pipeline.terraform.runner import Terraform
@@ -79,7 +80,7 @@ def test_an_iam_resource_applied_as_the_deployer_is_denied_by_the_emulator(
     terraform.init(s3_backend(local_target, PROJECT_ROOT / "services" / "location" / "infra"))
     var_file = tmp_path / "inputs.tfvars.json"
     var_file.write_text(json.dumps({
-        "environment": "local", "region": "us-east-1", "artifact_bucket": "local-artifacts",
+        **root_variables(deployer, load_service("location")),
         "artifact_key": f"services/location/{execution.artifact_sha256}.zip",
     }))
     plan = terraform.plan(tmp_path / "escalate.tfplan", var_file)

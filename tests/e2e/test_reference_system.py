@@ -54,13 +54,14 @@ class Gateway:
     base_url: str
 
     def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
-                sign: bool = False, raw: bytes | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Send one request; returns status, JSON body and lower-cased headers."""
+                sign: bool | emulator.Credentials = False, raw: bytes | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Send one request (signed as ops, or as the credentials given); returns status, JSON body and lower-cased headers."""
         url = f"{self.base_url}{path}"
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         all_headers = {"content-type": "application/json", **(headers or {})}
         if sign:
-            all_headers = signed_headers(method, url, data, all_headers)
+            signer = sign if isinstance(sign, emulator.Credentials) else emulator.ops_credentials()
+            all_headers = signed_headers(method, url, data, all_headers, signer)
         request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
         try:
             with urllib.request.urlopen(request, timeout=60) as answer:
@@ -69,16 +70,16 @@ class Gateway:
             return err.code, json.loads(err.read() or b"{}"), {k.lower(): v for k, v in err.headers.items()}
 
 
-def signed_headers(method: str, url: str, data: bytes | None, headers: dict[str, str]) -> dict[str, str]:
+def signed_headers(method: str, url: str, data: bytes | None, headers: dict[str, str],
+                   credentials: emulator.Credentials) -> dict[str, str]:
     """Headers with a SigV4 signature for execute-api, as an IAM-authorised caller sends them."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    credentials = emulator.ops_credentials()
     request = AWSRequest(method=method, url=url, data=data, headers=headers)
-    SigV4Auth(Credentials(credentials.access_key_id, credentials.secret_access_key), "execute-api",
-              "us-east-1").add_auth(request)
+    SigV4Auth(Credentials(credentials.access_key_id, credentials.secret_access_key, credentials.session_token),
+              "execute-api", "us-east-1").add_auth(request)
     return dict(request.headers.items())
 
 
@@ -242,3 +243,95 @@ def test_a_scaffolded_service_deploys_and_answers_its_route(gateway: Gateway, pr
 
     status, body, _ = gateway.request("GET", "/inventory/status", headers={"x-correlation-id": "scaffold-1"})
     assert (status, body) == (200, {"service": "inventory", "correlation_id": "scaffold-1"})
+
+
+def caller_granted(local_target: Target, name: str, route_pattern: str) -> emulator.Credentials:
+    """A user allowed execute-api:Invoke on `route_pattern` (api/stage/METHOD/path) only."""
+    iam = local_target.client("iam", Identity.OPS)
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="calls", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                "Resource": f"arn:aws:execute-api:us-east-1:123456789012:{route_pattern}"}],
+    }))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    HANDLED.secrets.add(key["SecretAccessKey"])
+    return emulator.Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def test_iam_routes_verify_the_signature_and_the_signers_grant(ada: str, gateway: Gateway, local_target: Target) -> None:
+    path, user = "/location/locations/ada", {"x-user-token": ada}
+    ops = emulator.ops_credentials()
+    granted = caller_granted(local_target, "reads-locations", "*/*/GET/locations/*")
+    ungranted = caller_granted(local_target, "reads-other-things", "*/*/GET/profiles/*")
+
+    assert gateway.request("GET", path, headers=user, sign=granted)[:2] == (
+        200, {"user_id": "ada", "latitude": 51.5, "longitude": -0.12})
+    forged = gateway.request("GET", path, headers=user, sign=emulator.Credentials(ops.access_key_id, "not-the-secret"))
+    assert forged[0] == 403 and forged[1]["message"].startswith("The request signature we calculated does not match")
+    unknown = gateway.request("GET", path, headers=user, sign=emulator.Credentials("AKIAUNKNOWNCALLER000", "x"))
+    assert unknown[:2] == (403, {"message": "The security token included in the request is invalid."})
+    denied = gateway.request("GET", path, headers=user, sign=ungranted)
+    assert denied[0] == 403 and "is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:" in (
+        denied[1]["Message"])
+    assert gateway.request("PUT", path, {"latitude": 1, "longitude": 2}, headers=user, sign=granted)[0] == 403
+
+
+def test_each_route_carries_its_manifests_throttle_in_the_stage(deployed: None, local_target: Target) -> None:
+    from pipeline.project.services import load_service
+
+    apigateway = local_target.client("apigatewayv2", Identity.OPS)
+    apis = {api["Name"]: api["ApiId"] for api in apigateway.get_apis()["Items"]}
+    for service in SERVICES:
+        manifest = load_service(service).manifest
+        assert manifest.api is not None
+        stage = apigateway.get_stage(ApiId=apis[f"local-{service}"], StageName="$default")
+        expected = {"ThrottlingRateLimit": manifest.api.throttle_rate_limit, "ThrottlingBurstLimit": manifest.api.throttle_burst_limit}
+        routes = {function.route for function in manifest.functions.values() if function.route}
+        assert {key: {k: v for k, v in settings.items() if k in expected}
+                for key, settings in stage["RouteSettings"].items()} == {route: expected for route in routes}
+
+
+def test_a_burst_past_a_routes_limit_gets_429(gateway: Gateway, local_target: Target) -> None:
+    """A route allowing a burst of 2, refilled once in 1000 s, behind a real function alias."""
+    apigateway = local_target.client("apigatewayv2", Identity.OPS)
+    alias = local_target.client("lambda", Identity.OPS).get_alias(FunctionName="local-location-get_location", Name="live")
+    api_id = apigateway.create_api(Name="local-throttled", ProtocolType="HTTP")["ApiId"]
+    try:
+        integration = apigateway.create_integration(
+            ApiId=api_id, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+            IntegrationUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{alias['AliasArn']}/invocations")
+        apigateway.create_route(ApiId=api_id, RouteKey="GET /ping", Target=f"integrations/{integration['IntegrationId']}")
+        apigateway.create_stage(ApiId=api_id, StageName="$default", RouteSettings={
+            "GET /ping": {"ThrottlingRateLimit": 0.001, "ThrottlingBurstLimit": 2}})
+        deadline = time.monotonic() + 30
+        while (first := gateway.request("GET", "/throttled/ping")[0]) == 404:  # until the gateway re-reads its routes
+            assert time.monotonic() < deadline, "the gateway never served the new route"
+            time.sleep(0.2)
+        statuses = [first] + [gateway.request("GET", "/throttled/ping")[0] for _ in range(4)]
+
+        assert 429 not in statuses[:2] and statuses[2:] == [429, 429, 429]
+        assert gateway.request("GET", "/throttled/ping")[1] == {"message": "Too Many Requests"}
+    finally:
+        apigateway.delete_api(ApiId=api_id)
+
+
+def raw_exchange(base_url: str, request: bytes) -> bytes:
+    """Send raw bytes to the gateway; the status line it answers (without waiting for a body it never asked)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(request)
+        return connection.makefile("rb").readline()
+
+
+@pytest.mark.parametrize(("length", "status"), [("abc", b" 400 "), ("-1", b" 400 "), ("1e3", b" 400 "),
+                                                 ("99999999999999", b" 413 "), (str(10 * 1024 * 1024 + 1), b" 413 ")])
+def test_a_bad_content_length_is_refused_unread_and_the_gateway_keeps_serving(
+    gateway: Gateway, length: str, status: bytes
+) -> None:
+    request = f"POST /profile/profiles HTTP/1.1\r\nHost: gateway\r\nContent-Length: {length}\r\n\r\n".encode()
+
+    assert status in raw_exchange(gateway.base_url, request)
+    assert gateway.request("GET", "/profile/nowhere")[0] == 404

@@ -5,7 +5,21 @@ from __future__ import annotations
 import base64
 import json
 
-from pipeline.local.gateway import Route, has_sigv4_signature, http_response, proxy_event, route_pattern
+import pytest
+
+from pipeline.local.gateway import (
+    MAX_BODY_BYTES,
+    HttpResponse,
+    Route,
+    Throttle,
+    TokenBucket,
+    body_length,
+    has_sigv4_signature,
+    http_response,
+    proxy_event,
+    route_pattern,
+    route_throttle,
+)
 from pipeline.project.environments import Environment, infra_variables
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:local-location-get_location:live"
@@ -74,3 +88,46 @@ def test_only_emulator_environments_point_services_at_the_gateway() -> None:
 
     assert infra_variables(aws) == {}
     assert infra_variables(local)["service_gateway_url"].startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([], 0), (["12"], 12), (["12", "12"], 12), ([str(MAX_BODY_BYTES)], MAX_BODY_BYTES),
+    (["abc"], 400), (["-1"], 400), (["1e3"], 400), (["12", "13"], 400), ([""], 400),
+    ([str(MAX_BODY_BYTES + 1)], 413), (["9" * 40], 413),
+])
+def test_content_length_is_checked_before_the_body_is_read(values: list[str], expected: int) -> None:
+    length = body_length(values)
+    if isinstance(length, HttpResponse):
+        assert length.status == expected and json.loads(length.body)["message"]
+    else:
+        assert length == expected
+
+
+def test_a_routes_own_throttle_wins_over_the_stage_default() -> None:
+    stage = {"DefaultRouteSettings": {"ThrottlingRateLimit": 50.0, "ThrottlingBurstLimit": 100},
+             "RouteSettings": {"GET /a": {"ThrottlingRateLimit": 1.0, "ThrottlingBurstLimit": 2}}}
+
+    assert route_throttle(stage, "GET /a") == Throttle(1.0, 2)
+    assert route_throttle(stage, "GET /b") == Throttle(50.0, 100)
+    assert route_throttle({}, "GET /a") is None
+
+
+def test_a_token_bucket_lets_a_burst_through_then_refuses() -> None:
+    bucket = TokenBucket(Throttle(rate_per_second=0.001, burst=2))  # refills one token in 1000 s
+
+    assert [bucket.take() for _ in range(4)] == [True, True, False, False]
+
+
+def test_iam_routes_behind_an_external_emulator_fail_closed() -> None:
+    """Its identities live in another process the gateway holds no secret for: every call is refused."""
+    from pipeline.aws import Target
+    from pipeline.local.gateway import Gateway
+
+    external = Environment("shared", "us-east-1", "s", "a", emulator=True, endpoint="http://127.0.0.1:9",
+                           access_key_id="test", secret_access_key="test")
+    signed = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/execute-api/aws4_request, "
+                               "SignedHeaders=host;x-amz-date, Signature=abc", "x-amz-date": "20260101T000000Z"}
+    refused = Gateway(Target(external, endpoint="http://127.0.0.1:9")).authorise(
+        route("GET /locations/{user_id}", "AWS_IAM"), "GET", "/location/locations/ada", signed, b"", "/locations/ada")
+
+    assert refused is not None and refused.status == 403 and b"embedded emulator" in refused.body

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -73,27 +67,6 @@ def test_a_user_without_iam_permissions_is_denied_iam_writes(local_target: Targe
         as_user("dynamodb").delete_table(TableName="scoped-missing")
 
 
-@pytest.fixture(scope="module")
-def unpatched_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, emulator.Credentials]]:
-    """Plain moto with IAM enforcement and an ops user, to show each patch is still needed."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"}
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not emulator._answers(endpoint):
-        assert time.monotonic() < deadline, "plain moto did not start"
-        time.sleep(0.1)
-    try:
-        yield endpoint, emulator._create_ops_identity(endpoint)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 # Each case: a request that only a patch makes pass under IAM enforcement.
 def list_with_reserved_prefix(s3: Any) -> None:
     s3.create_bucket(Bucket="compat-check")
@@ -113,7 +86,15 @@ def get_a_function(lambda_client: Any) -> None:
         pass  # authorised, and correctly not found
 
 
-CASES = [("s3", list_with_reserved_prefix), ("apigatewayv2", get_stage_named_default), ("lambda", get_a_function)]
+def invoke_without_a_payload(lambda_client: Any) -> None:
+    try:
+        lambda_client.invoke(FunctionName="absent")  # as `aws lambda invoke` without --payload
+    except lambda_client.exceptions.ResourceNotFoundException:
+        pass  # authorised, and correctly not found
+
+
+CASES = [("s3", list_with_reserved_prefix), ("apigatewayv2", get_stage_named_default), ("lambda", get_a_function),
+         ("lambda", invoke_without_a_payload)]
 
 
 @pytest.mark.parametrize(("service", "request_"), CASES)
@@ -130,7 +111,7 @@ def test_plain_moto_still_needs_the_patch(unpatched_moto: tuple[str, emulator.Cr
 
 
 def test_plain_moto_denies_resource_scoped_allows(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
-    """When this fails, moto resolves resources itself: drop resource_scoped_statements_match_unresolved_resources."""
+    """When this fails, moto resolves resources itself: drop requests_are_authorised_on_their_resources_as_in_aws."""
     endpoint, credentials = unpatched_moto
     iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
     iam.create_user(UserName="scoped")
@@ -459,3 +440,109 @@ def test_plain_moto_fails_a_session_of_a_missing_role_with_500(unpatched_moto: t
     endpoint, credentials = unpatched_moto
     iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
     assert head_bucket_as_a_session_of_a_missing_role(endpoint, iam) == "500"
+
+
+def powerless_user(endpoint: str, iam: Any, name: str) -> Any:
+    """A client factory for a new user with no policy at all."""
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return lambda service: client(endpoint, service, key["AccessKeyId"], key["SecretAccessKey"])
+
+
+# Each case: a JSON-protocol request a user without permissions makes.
+JSON_DENIALS = [
+    ("lambda", lambda c: c.get_function(FunctionName="any")),
+    ("dynamodb", lambda c: c.delete_table(TableName="any")),
+    ("logs", lambda c: c.delete_log_group(logGroupName="any")),
+    ("apigatewayv2", lambda c: c.get_apis()),
+]
+
+
+def denied_error_codes(endpoint: str, iam: Any, user: str) -> list[str]:
+    as_user = powerless_user(endpoint, iam, user)
+    codes = []
+    for service, request_ in JSON_DENIALS:
+        with pytest.raises(ClientError) as denied:
+            request_(as_user(service))
+        assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        codes.append(str(denied.value.response["Error"]["Code"]))
+    return codes
+
+
+def test_json_services_report_a_denial_as_access_denied_exception(local_target: Target) -> None:
+    assert local_target.endpoint
+    codes = denied_error_codes(local_target.endpoint, local_target.client("iam", Identity.OPS), "json-denied")
+    assert codes == ["AccessDeniedException"] * len(JSON_DENIALS)
+
+
+def test_plain_moto_reports_json_denials_as_xml(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto answers in the request's protocol: drop json_services_report_denials_in_json."""
+    endpoint, credentials = unpatched_moto
+    iam = client(endpoint, "iam", credentials.access_key_id, credentials.secret_access_key)
+    assert denied_error_codes(endpoint, iam, "json-denied") == ["403"] * len(JSON_DENIALS)
+
+
+def test_json_services_report_a_bad_signature_and_an_unknown_key_in_json(local_target: Target) -> None:
+    assert local_target.endpoint
+    ops = emulator.ops_credentials()
+    with pytest.raises(ClientError, match="InvalidSignatureException"):
+        client(local_target.endpoint, "lambda", ops.access_key_id, "wrong-secret").list_functions()
+    with pytest.raises(ClientError, match="UnrecognizedClientException"):
+        client(local_target.endpoint, "dynamodb", "AKIAUNKNOWNUNKNOWN00", "x").list_tables()
+
+
+def throttle_a_route_after_the_stage_exists(apigw: Any) -> dict[str, Any]:
+    """Create an HTTP API stage, then update its default and one route's throttle: the stage read back.
+
+    The stage is not `$default`: plain moto would fail that on the URL's signature first."""
+    api_id = apigw.create_api(Name="updated-stage", ProtocolType="HTTP")["ApiId"]
+    apigw.create_stage(ApiId=api_id, StageName="updatable",
+                       DefaultRouteSettings={"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100})
+    apigw.update_stage(ApiId=api_id, StageName="updatable", DefaultRouteSettings={"ThrottlingRateLimit": 5},
+                       RouteSettings={"GET /a": {"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 2}})
+    return dict(apigw.get_stage(ApiId=api_id, StageName="updatable"))
+
+
+def test_an_http_api_stage_can_be_updated(local_target: Target) -> None:
+    stage = throttle_a_route_after_the_stage_exists(local_target.client("apigatewayv2", Identity.OPS))
+    assert stage["DefaultRouteSettings"] == {"ThrottlingRateLimit": 5, "ThrottlingBurstLimit": 100}
+    assert stage["RouteSettings"] == {"GET /a": {"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 2}}
+
+
+def test_plain_moto_cannot_update_a_stage(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto implements UpdateStage: drop http_api_stages_can_be_updated."""
+    from botocore.config import Config
+
+    endpoint, credentials = unpatched_moto
+    apigw = boto3.client("apigatewayv2", endpoint_url=endpoint, region_name="us-east-1",
+                         aws_access_key_id=credentials.access_key_id, aws_secret_access_key=credentials.secret_access_key,
+                         config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError, match="500"):
+        throttle_a_route_after_the_stage_exists(apigw)
+
+
+def unsigned_status_and_body(url: str, data: bytes | None = None) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+# Unsigned, moto cannot tell the service from a signature's scope and serves each as S3.
+UNSIGNED = [("/local-artifacts", None), ("/2015-03-31/functions/", None), ("/", b"Action=ListUsers&Version=2010-05-08")]
+
+
+def test_an_unsigned_request_is_denied_as_anonymous(local_target: Target) -> None:
+    for path, data in UNSIGNED:
+        status, body = unsigned_status_and_body(f"{local_target.endpoint}{path}", data)
+        assert status == 403 and "<Code>AccessDenied</Code>" in body, path
+
+
+def test_plain_moto_fails_an_unsigned_request_with_500(unpatched_moto: tuple[str, emulator.Credentials]) -> None:
+    """When this fails, moto refuses unsigned requests itself: drop unsigned_requests_are_denied."""
+    endpoint, _ = unpatched_moto
+    assert [unsigned_status_and_body(f"{endpoint}{path}", data)[0] for path, data in UNSIGNED] == [500] * len(UNSIGNED)

@@ -136,7 +136,7 @@ def test_a_function_running_past_its_timeout_is_stopped(probe: str, local_target
 
 
 def test_the_functions_calls_are_held_to_its_roles_grant(probe: str, local_target: Target) -> None:
-    """The role may GetItem only; the emulator judges resources loosely (see compat.py), actions strictly."""
+    """The role may GetItem on one table only, and the emulator judges both the action and the table."""
     _, allowed = invoke(local_target, {"action": "read_table"})
     response, denied = invoke(local_target, {"action": "write_table"})
 
