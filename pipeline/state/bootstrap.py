@@ -15,7 +15,7 @@ from pipeline.aws import Identity, Target
 from pipeline.errors import BootstrapMissing
 from pipeline.paths import PROJECT_ROOT, local_dir
 from pipeline.project.naming import deployer_role_name, role_name
-from pipeline.project.services import Service, load_service, manifest_document, service_names
+from pipeline.project.services import SERVICES_DIR, Service, load_service, manifest_document, service_names
 from pipeline.terraform.roots import plan_and_apply, s3_backend, terraform_for
 from pipeline.terraform.toolchain import Toolchain
 
@@ -67,8 +67,8 @@ def apply_bootstrap(target: Target, toolchain: Toolchain) -> None:
     )
 
 
-def iam_variables(target: Target) -> dict[str, Any]:
-    """Inputs of ops/iam in this environment.
+def iam_variables(target: Target, services_dir: Path = SERVICES_DIR) -> dict[str, Any]:
+    """Inputs of ops/iam in this environment, from the manifests under `services_dir`.
 
     Deployers trust the embedded emulator's developer user, an external endpoint's configured
     identity (the pipeline assumes them as it), and environments.toml's deployer_principals in AWS;
@@ -94,7 +94,7 @@ def iam_variables(target: Target) -> dict[str, Any]:
         "artifact_bucket": environment.artifact_bucket,
         "state_bucket": environment.state_bucket,
         "deployer_trusted_principals": principals,
-        "manifests": {name: manifest_document(load_service(name)) for name in service_names()},
+        "manifests": {name: manifest_document(load_service(name, services_dir)) for name in service_names(services_dir)},
     }
 
 

@@ -28,6 +28,9 @@ from tests.pipeline.conftest import write_service
 
 _NOT_COPIED = shutil.ignore_patterns(".git", ".local", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache")
 _SECRET_VARIABLES = (b"AWS_SECRET_ACCESS_KEY", b"AWS_SESSION_TOKEN")
+# A fixed placeholder such as LocalStack's "test" (the external-endpoint tests use one) is no secret,
+# and as a search string it would match every transcript; real keys and tokens are far longer.
+_PLACEHOLDER_MAX = 8
 _POLL_SECONDS = 0.1
 
 
@@ -80,7 +83,7 @@ def _keep_secrets_below(pid: int) -> None:
             continue
         for variable in environ.split(b"\0"):
             name, _, value = variable.partition(b"=")
-            if name in _SECRET_VARIABLES and value:
+            if name in _SECRET_VARIABLES and len(value) > _PLACEHOLDER_MAX:
                 HANDLED.secrets.add(value.decode())
 
 

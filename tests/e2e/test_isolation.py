@@ -46,7 +46,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> t
     terraform = Terraform(toolchain, project.root / "ops" / "iam", data, local_target.process_env(Identity.OPS))
     terraform.init(s3_backend_at(local_target, local_target.environment.state_bucket, "tests/isolation/ops-iam.tfstate"))
     variables = data / "inputs.tfvars.json"
-    variables.write_text(json.dumps(iam_variables(local_target)))
+    variables.write_text(json.dumps(iam_variables(local_target, project.root / "services")))
     terraform.plan(data / "iam.tfplan", variables)
     return project, terraform.show_json(data / "iam.tfplan")
 

@@ -85,7 +85,8 @@ def test_builds_run_the_real_cli_as_each_environments_build_role(local_target: T
             assert project["serviceRole"] == f"arn:aws:iam::{applied['account']}:role/ci/{environment}-codebuild"
             assert project["source"]["type"] == "CODEPIPELINE"
             commands = yaml.safe_load(project["source"]["buildspec"])["phases"]["build"]["commands"]
-            argv = shlex.split(commands[0])
+            # CodeBuild's shell expands the pipeline's execution id (a UUID) before the CLI sees it.
+            argv = shlex.split(commands[0].replace("$PIPELINE_EXECUTION_ID", "3f2a9c1e-7b4d-4e8a-9c0f-1d2e3f4a5b6c"))
             assert argv[:2] == ["python", "deploy.py"]
             args = parser.parse_args(argv[2:])
             assert (args.command, args.stage, args.service) == ("stage", stage.split("-")[0], service)

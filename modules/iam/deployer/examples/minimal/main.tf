@@ -8,6 +8,8 @@ module "deployer" {
 
   environment              = "example"
   service                  = "orders"
+  functions                = ["get_order", "put_order"]
+  tables                   = ["orders"]
   artifact_bucket          = "example-artifacts"
   state_bucket             = "example-terraform-state"
   trusted_principals       = ["arn:aws:iam::123456789012:role/ci-deployer"]
