@@ -16,7 +16,7 @@ PATCHED_MOTO_VERSIONS = ("5.2.1", "5.2.5")
 
 def requests_are_authorised_on_their_resources_as_in_aws() -> None:
     """Authorise each request on its real resource ARN and condition keys, capped by the
-    principal's permissions boundary, with AWS's evaluation logic (pipeline/emulator/policy_evaluation.py).
+    principal's permissions boundary, with AWS's evaluation logic (pipeline/policy/evaluation.py).
 
     Checked on moto 5.2.1: moto authorises Lambda, DynamoDB, Logs, CloudWatch and API
     Gateway requests against the resource "*", so an Allow scoped to ARNs never matches (and
@@ -32,9 +32,9 @@ def requests_are_authorised_on_their_resources_as_in_aws() -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam.access_control import IAMRequestBase
 
-    from pipeline.emulator.policy_evaluation import UNRESOLVED, Request, evaluate
     from pipeline.emulator.principals import identity_policies, permissions_boundary
-    from pipeline.emulator.resources import authorisation_requests
+    from pipeline.emulator.resources import EMULATOR, authorisation_requests
+    from pipeline.policy.evaluation import UNRESOLVED, Request, evaluate
 
     serving = threading.local()  # the moto response whose request is being authorised, per thread
     original_authorize: Callable[..., None] = ActionAuthenticatorMixin._authenticate_and_authorize_action
@@ -58,7 +58,7 @@ def requests_are_authorised_on_their_resources_as_in_aws() -> None:
             requests = [Request(self._action, UNRESOLVED)]
         identity, boundary = identity_policies(self._access_key), permissions_boundary(self._access_key)
         for request in requests:
-            verdict = evaluate(identity, boundary, request)
+            verdict = evaluate(identity, request, boundary=boundary, judge=EMULATOR)
             if not verdict.allowed:
                 self._denial = (request, verdict.reason)
                 self._raise_access_denied()

@@ -5,7 +5,7 @@ the emulator process. The gateway posts each signed request to AUTHORISE_PATH (a
 endpoint, behind the admin secret) and gets API Gateway's answer: the SigV4 signature checked
 with moto's own credential store (unknown key, wrong service or bad signature: 403 with API
 Gateway's message), then the signer's `execute-api:Invoke` on the route's ARN evaluated against
-its policies and permissions boundary (pipeline/emulator/policy_evaluation.py).
+its policies and permissions boundary (pipeline/policy/evaluation.py).
 
 Not checked: the signature's age (AWS refuses one older than five minutes).
 """
@@ -16,8 +16,9 @@ import base64
 import hmac
 from typing import Any
 
-from pipeline.emulator.policy_evaluation import Request, evaluate
 from pipeline.emulator.principals import identity_policies, permissions_boundary
+from pipeline.emulator.resources import EMULATOR
+from pipeline.policy.evaluation import Request, evaluate
 
 AUTHORISE_PATH = "/moto-api/authorise-execute-api"
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
@@ -77,8 +78,8 @@ def authorise_invoke(call: Any) -> tuple[int, dict[str, Any]]:
     calculated = _signature(access_key.create_credentials(), method, url, headers, body, signed, region)
     if not hmac.compare_digest(calculated, _between(authorization, "Signature=", ",")):
         return _refused(BAD_SIGNATURE, "the signature does not match the request")
-    verdict = evaluate(identity_policies(access_key), permissions_boundary(access_key),
-                       Request("execute-api:Invoke", resource))
+    verdict = evaluate(identity_policies(access_key), Request("execute-api:Invoke", resource),
+                       boundary=permissions_boundary(access_key), judge=EMULATOR)
     if not verdict.allowed:
         message = f"User: {access_key.arn} is not authorized to perform: execute-api:Invoke on resource: {resource}"
         return _refused({"Message": message}, verdict.reason)

@@ -5,10 +5,14 @@ DynamoDB, CloudWatch Logs, CloudWatch, API Gateway or S3 becomes the list of aut
 requests AWS would make: the action on the real ARN (function, qualified by version or alias
 where the request names one; table or index; log group or stream; alarm; API path; bucket or
 object), with `aws:ResourceTag/<key>` from the resource's tags, `aws:RequestTag/<key>` and
-`aws:TagKeys` from the request, and for a request that hands a role to a service (Lambda
+`aws:TagKeys` from the request, `apigateway:Request/ApiName` from the name an HTTP API is
+created or updated with, and for a request that hands a role to a service (Lambda
 CreateFunction, UpdateFunctionConfiguration) an `iam:PassRole` on that role with
 `iam:PassedToService`. Requests that name no resource (List*, Describe* of everything) stay on
 "*", as in AWS, where only `Resource: "*"` covers them.
+
+The emulator judges requests with EMULATOR: a condition on a key outside MODELLED_KEYS, which
+this module never supplies, cannot be judged and fails closed.
 """
 
 from __future__ import annotations
@@ -20,7 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pipeline.emulator.policy_evaluation import UNRESOLVED, Request
+from pipeline.policy.evaluation import UNRESOLVED, Judge, Request
+
+# The condition keys this module supplies whenever they apply to a request (families end with "/").
+MODELLED_KEYS = ("aws:resourcetag/", "aws:requesttag/", "aws:tagkeys", "iam:passedtoservice", "s3:prefix",
+                 "apigateway:request/apiname")
+EMULATOR = Judge("the emulator", fails_closed=True, modelled_keys=MODELLED_KEYS)
 
 Conditions = dict[str, tuple[str, ...]]
 
@@ -234,6 +243,7 @@ def _cloudwatch(call: Call) -> list[Request]:
 # --- API Gateway (management API, v1 and v2) ---------------------------------------------------
 
 _API_ID = re.compile(r"^/(?:apis|restapis)/(?P<id>[^/]+)")
+_NAMED_API = re.compile(r"^/apis(?:/[^/]+)?$")  # CreateApi (POST) and UpdateApi (PATCH) carry the API's name
 
 
 def _apigateway(call: Call) -> list[Request]:
@@ -249,6 +259,8 @@ def _apigateway(call: Call) -> list[Request]:
         conditions |= _requested_tags(_tags_of(body.get("tags")))
     elif call.method == "DELETE" and path.startswith("/tags/"):
         conditions |= _requested_tags({}, call.query.get("tagKeys", []))
+    if call.method in ("POST", "PATCH") and _NAMED_API.match(path) and "name" in body:
+        conditions["apigateway:request/apiname"] = (str(body["name"]),)
     return [Request(call.action, resource, conditions)]
 
 

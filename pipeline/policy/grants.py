@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.policy.evaluation import Decision, Request, evaluate
+from pipeline.policy.evaluation import Request, evaluate
 from pipeline.project.manifest import Manifest
 
 
@@ -102,6 +102,6 @@ def missing_grants(
     """
     return sorted(
         grant for grant in declared_grants(manifest)
-        if any(evaluate(policies.get(grant.function, []), request) != Decision.ALLOW
+        if any(not evaluate(policies.get(grant.function, []), request).allowed
                for request in grant_requests(manifest.name, grant, place, routes_of))
     )

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.policy.evaluation import Decision, Request, evaluate, statements
+from pipeline.policy.evaluation import Request, evaluate, statements
 from pipeline.project.manifest import Manifest
 
 # Reads AWS authorises against a whole collection, never one service's resource: the log groups
@@ -193,6 +193,6 @@ def breaches(
                     # One breach per action and resource: the first request context that is allowed.
                     for choice in target.choices:
                         context = {**target.fixed, **choice}
-                        if evaluate(policies, Request(action, target.arn, context)) == Decision.ALLOW:
+                        if evaluate(policies, Request(action, target.arn, context)).allowed:
                             yield Breach(attacker, victim, action, target.arn, context)
                             break

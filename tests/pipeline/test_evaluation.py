@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pipeline.errors import PolicyError
-from pipeline.policy.evaluation import Decision, Request, evaluate
+from pipeline.policy.evaluation import Decision, Judge, Request, evaluate
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:dev-location-get_location"
 
@@ -22,7 +22,7 @@ def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
 
 
 def decide(document: str, action: str, resource: str = FUNCTION) -> Decision:
-    return evaluate([document], Request(action, resource))
+    return evaluate([document], Request(action, resource)).decision
 
 
 def test_actions_match_case_insensitively_with_wildcards_and_resources_case_sensitively() -> None:
@@ -58,10 +58,10 @@ def test_tag_conditions_follow_the_resource_and_a_missing_key_fails_a_positive_o
                             Condition={"StringEquals": {"aws:ResourceTag/service": "location"}}))
     route = "arn:aws:apigateway:us-east-1::/apis/a1/routes/r1"
 
-    assert evaluate([document], Request("apigateway:PATCH", route, {"aws:ResourceTag/service": ("location",)})) == Decision.ALLOW
-    assert evaluate([document], Request("apigateway:PATCH", route, {"AWS:RESOURCETAG/service": ("location",)})) == Decision.ALLOW
-    assert evaluate([document], Request("apigateway:PATCH", route, {"aws:ResourceTag/service": ("profile",)})) == Decision.IMPLICIT_DENY
-    assert evaluate([document], Request("apigateway:PATCH", route)) == Decision.IMPLICIT_DENY
+    assert evaluate([document], Request("apigateway:PATCH", route, {"aws:ResourceTag/service": ("location",)})).decision == Decision.ALLOW
+    assert evaluate([document], Request("apigateway:PATCH", route, {"AWS:RESOURCETAG/service": ("location",)})).decision == Decision.ALLOW
+    assert evaluate([document], Request("apigateway:PATCH", route, {"aws:ResourceTag/service": ("profile",)})).decision == Decision.IMPLICIT_DENY
+    assert evaluate([document], Request("apigateway:PATCH", route)).decision == Decision.IMPLICIT_DENY
 
 
 @pytest.mark.parametrize(("operator", "values", "context", "holds"), [
@@ -77,11 +77,16 @@ def test_tag_conditions_follow_the_resource_and_a_missing_key_fails_a_positive_o
     ("ForAllValues:StringEquals", ["dev-a", "dev-b"], {"apigateway:Request/ApiName": ("dev-a",)}, True),
     ("ForAnyValue:StringEquals", ["dev-a"], {"apigateway:Request/ApiName": ("dev-c", "dev-a")}, True),
     ("ForAnyValue:StringEquals", ["dev-a"], {}, False),
+    # Negated set operators negate per value; ForAnyValue needs the key, ForAllValues holds without it.
+    ("ForAnyValue:StringNotEquals", ["dev-a"], {}, False),
+    ("ForAnyValue:StringNotEquals", ["dev-a"], {"apigateway:Request/ApiName": ("dev-a", "dev-c")}, True),
+    ("ForAllValues:StringNotEquals", ["dev-a"], {}, True),
+    ("ForAllValues:StringNotEquals", ["dev-a"], {"apigateway:Request/ApiName": ("dev-a", "dev-c")}, False),
 ])
 def test_condition_operators(operator: str, values: Any, context: dict[str, tuple[str, ...]], holds: bool) -> None:
     document = policy(allow("apigateway:POST", Condition={operator: {"apigateway:Request/ApiName": values}}))
 
-    decision = evaluate([document], Request("apigateway:POST", "arn:aws:apigateway:us-east-1::/apis", context))
+    decision = evaluate([document], Request("apigateway:POST", "arn:aws:apigateway:us-east-1::/apis", context)).decision
 
     assert decision == (Decision.ALLOW if holds else Decision.IMPLICIT_DENY)
 
@@ -90,7 +95,7 @@ def test_arn_like_matches_each_part_of_the_arn_on_its_own() -> None:
     document = policy(allow("iam:PassRole", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:lambda:*:*:function:dev-*"}}))
 
     def passes(source: str) -> Decision:
-        return evaluate([document], Request("iam:PassRole", "*", {"aws:SourceArn": (source,)}))
+        return evaluate([document], Request("iam:PassRole", "*", {"aws:SourceArn": (source,)})).decision
 
     assert passes("arn:aws:lambda:us-east-1:1:function:dev-x") == Decision.ALLOW
     assert passes("arn:aws:lambda:us-east-1:1:layer:dev-x") == Decision.IMPLICIT_DENY
@@ -102,10 +107,41 @@ def test_arn_like_matches_each_part_of_the_arn_on_its_own() -> None:
     {**allow("s3:GetObject"), "NotPrincipal": {"AWS": "x"}},
     {"Action": "s3:GetObject", "Resource": "*"},
     {**allow("s3:GetObject"), "NotAction": "s3:PutObject"},
+    allow("s3:GetObject", Condition={"StringEquals": {"s3:max-keys": "${aws:username}"}}),
 ])
 def test_what_the_evaluator_cannot_judge_is_refused_never_skipped(statement: dict[str, Any]) -> None:
     with pytest.raises(PolicyError):
         evaluate([policy(statement)], Request("s3:GetObject", "arn:aws:s3:::b/u/k", {"s3:max-keys": ("5",)}))
+
+
+def test_a_judge_that_fails_closed_answers_where_a_proof_refuses() -> None:
+    """The same unjudgeable statements: PolicyError for a proof; for an enforcer, the Allow is left
+    out and the Deny applies, with the reason."""
+    enforcer = Judge("the enforcer", fails_closed=True, modelled_keys=("aws:resourcetag/",))
+    vpc_only = {"StringEquals": {"aws:SourceVpc": "vpc-1"}}  # a key the enforcer does not model
+    request = Request("s3:GetObject", "arn:aws:s3:::b/k")
+
+    with pytest.raises(PolicyError, match="aws:SourceVpc"):
+        evaluate([policy(allow("s3:GetObject", Condition=vpc_only))], request, judge=Judge("the proof", modelled_keys=()))
+    left_out = evaluate([policy(allow("s3:GetObject", Condition=vpc_only))], request, judge=enforcer)
+    applied = evaluate([policy(allow("s3:*"), {"Sid": "Vpc", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+                                               "Condition": vpc_only})], request, judge=enforcer)
+
+    assert left_out.decision == Decision.IMPLICIT_DENY and "the enforcer cannot judge" in left_out.reason
+    assert applied.decision == Decision.EXPLICIT_DENY and "statement 'Vpc'" in applied.reason
+
+
+def test_a_boundary_caps_the_identity_policies_and_its_deny_wins() -> None:
+    identity = [policy(allow(["s3:GetObject", "dynamodb:DeleteTable"]))]
+    boundary = policy(allow("s3:*"), {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/secret/*"})
+
+    def decide_capped(action: str, resource: str) -> Decision:
+        return evaluate(identity, Request(action, resource), boundary=boundary).decision
+
+    assert decide_capped("s3:GetObject", "arn:aws:s3:::b/k") == Decision.ALLOW
+    assert decide_capped("dynamodb:DeleteTable", "arn:aws:dynamodb:us-east-1:1:table/t") == Decision.IMPLICIT_DENY
+    assert decide_capped("s3:GetObject", "arn:aws:s3:::b/secret/k") == Decision.EXPLICIT_DENY
+    assert decide_capped("s3:PutObject", "arn:aws:s3:::b/k") == Decision.IMPLICIT_DENY  # a boundary grants nothing
 
 
 @pytest.mark.parametrize(("action", "resource"), [
@@ -127,7 +163,7 @@ def test_unconditioned_decisions_agree_with_moto(action: str, resource: str) -> 
         allow("s3:*Object", "arn:aws:s3:::artifacts/services/location/*"),
         {"Effect": "Deny", "Action": "iam:Create*", "Resource": "*"},
     )
-    ours = evaluate([document], Request(action, resource))
+    ours = evaluate([document], Request(action, resource)).decision
     theirs = IAMPolicy(document).is_action_permitted(action, resource)
 
     assert (ours == Decision.ALLOW) == (theirs == PermissionResult.PERMITTED)

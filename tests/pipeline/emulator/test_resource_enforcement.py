@@ -190,6 +190,45 @@ def test_plain_moto_cannot_tell_an_apis_tags(unpatched_moto: tuple[str, emulator
         user("apigatewayv2").get_api(ApiId=ours)
 
 
+# What modules/iam/deployer grants dev-location on HTTP APIs (CreateOwnApi, ChangeOwnApi).
+LOCATION_API_GRANTS = ({
+    "Effect": "Allow", "Action": "apigateway:POST", "Resource": "arn:aws:apigateway:us-east-1::/apis",
+    "Condition": {"StringEquals": {"aws:RequestTag/service": "location", "aws:RequestTag/environment": "dev",
+                                   "apigateway:Request/ApiName": "dev-location"}},
+}, {
+    "Effect": "Allow", "Action": ["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST"],
+    "Resource": "arn:aws:apigateway:us-east-1::/apis/*",
+    "Condition": {"StringEquals": {"aws:ResourceTag/service": "location", "aws:ResourceTag/environment": "dev"},
+                  "StringEqualsIfExists": {"apigateway:Request/ApiName": "dev-location"}},
+})
+LOCATION_TAGS = {"service": "location", "environment": "dev"}
+
+
+def test_a_deployer_creates_and_changes_only_the_api_named_for_its_service(local_target: Target) -> None:
+    deployer = user_with(ops_clients(local_target), "api-namer", *LOCATION_API_GRANTS)("apigatewayv2")
+
+    api = deployer.create_api(Name="dev-location", ProtocolType="HTTP", Tags=LOCATION_TAGS)["ApiId"]
+    deployer.update_api(ApiId=api, Description="no name: the IfExists condition holds")
+    deployer.update_api(ApiId=api, Name="dev-location")
+    deployer.create_route(ApiId=api, RouteKey="GET /x")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        deployer.create_api(Name="dev-profile", ProtocolType="HTTP", Tags=LOCATION_TAGS)
+    with pytest.raises(ClientError, match="AccessDenied"):
+        deployer.update_api(ApiId=api, Name="dev-profile")
+    deployer.delete_api(ApiId=api)
+
+
+def test_plain_moto_lets_a_deployer_create_an_api_named_for_another_service(
+    unpatched_moto: tuple[str, emulator.Credentials],
+) -> None:
+    """When this fails, moto evaluates apigateway:Request/ApiName itself: drop it from pipeline/emulator/resources.py."""
+    named_for_location = {"Effect": "Allow", "Action": "apigateway:*", "Resource": "*",
+                          "Condition": {"StringEquals": {"apigateway:Request/ApiName": "dev-location"}}}
+    deployer = user_with(as_ops(*unpatched_moto), "api-namer", named_for_location)("apigatewayv2")
+
+    deployer.create_api(Name="dev-profile", ProtocolType="HTTP")
+
+
 def create_tagged(ops: Clients, kind: str, name: str, service: str) -> None:
     """A table, log group or alarm named `name`, tagged service=`service`, made by ops."""
     if kind == "dynamodb":

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.emulator.policy_evaluation import UNRESOLVED
-from pipeline.emulator.resources import Call, _function_and_qualifier, _lambda
+from pipeline.emulator.resources import (
+    Call,
+    _apigateway,
+    _function_and_qualifier,
+    _lambda,
+)
+from pipeline.policy.evaluation import UNRESOLVED
 
 
-def call(operation: str, path: str = "/", body: object = None, query: dict[str, list[str]] | None = None) -> Call:
-    return Call(action=f"lambda:{operation}", operation=operation, method="GET", path=path, query=query or {},
+def call(operation: str, path: str = "/", body: object = None, query: dict[str, list[str]] | None = None,
+         action: str | None = None, method: str = "GET") -> Call:
+    return Call(action=action or f"lambda:{operation}", operation=operation, method=method, path=path, query=query or {},
                 body=body if body is not None else {}, account="123456789012", region="us-east-1")
 
 
@@ -40,6 +46,20 @@ def test_lambda_requests_resolve_qualifiers_and_hand_over_roles() -> None:
     assert [r.resource for r in qualified] == [f"{arn}:live"]
     assert [r.resource for r in alias] == [arn]  # alias management acts on the function
     assert [(r.action, r.resource) for r in created] == [("lambda:CreateFunction", arn), ("iam:PassRole", "arn:aws:iam::1:role/r")]
-    assert created[0].conditions["aws:requesttag/service"] == ("location",) and created[0].conditions["aws:tagkeys"] == ("service",)
-    assert created[1].conditions == {"iam:passedtoservice": ("lambda.amazonaws.com",)}
+    assert created[0].context["aws:requesttag/service"] == ("location",) and created[0].context["aws:tagkeys"] == ("service",)
+    assert created[1].context == {"iam:passedtoservice": ("lambda.amazonaws.com",)}
     assert [r.resource for r in _lambda(call("ListFunctions", "/2015-03-31/functions"))] == [UNRESOLVED]
+
+
+@pytest.mark.parametrize(("method", "path", "api_name"), [
+    ("POST", "/v2/apis", ("dev-location",)),  # CreateApi
+    ("PATCH", "/v2/apis/a1", ("dev-location",)),  # UpdateApi
+    ("POST", "/v2/apis/a1/models", None),  # CreateModel: a name, but the model's
+    ("PATCH", "/v2/apis/a1/routes/r1", None),
+])
+def test_an_api_is_named_by_the_requests_that_create_or_update_it(method: str, path: str, api_name: tuple[str] | None) -> None:
+    apigateway_call = call("", path, {"name": "dev-location"}, action=f"apigateway:{method}", method=method)
+
+    [request] = _apigateway(apigateway_call)
+
+    assert request.values("apigateway:Request/ApiName") == api_name
