@@ -25,9 +25,10 @@ variable "manifest" {
       invokes               = optional(list(string), [])
       calls_apis            = optional(list(string), [])
     }))
+    # A smoke check invokes a function with an event, or calls routes (checks, read by verify only).
     smoke = optional(object({
-      function = string
-      event    = string
+      function = optional(string)
+      event    = optional(string)
     }))
     # Per-environment overrides of function settings; unset ones keep the function's value.
     environments = optional(map(object({
