@@ -177,9 +177,10 @@ def _check_shape(statement: Any) -> None:
     if unknown:
         raise _Unjudgeable(f"the element(s) {', '.join(sorted(unknown))} are not evaluated in identity policies",
                            "identity policies and boundaries name no Principal; remove the element")
-    if statement.get("Effect") not in ("Allow", "Deny") or ("Action" in statement) == ("NotAction" in statement):
-        raise _Unjudgeable("a statement needs an Effect of Allow or Deny and exactly one of Action and NotAction",
-                           "fix the policy document")
+    if (statement.get("Effect") not in ("Allow", "Deny") or ("Action" in statement) == ("NotAction" in statement)
+            or ("Resource" in statement) == ("NotResource" in statement)):
+        raise _Unjudgeable("a statement needs an Effect of Allow or Deny, exactly one of Action and NotAction and "
+                           "exactly one of Resource and NotResource", "fix the policy document")
 
 
 def _statement_applies(statement: Mapping[str, Any], request: Request, judge: Judge) -> bool:
@@ -190,7 +191,7 @@ def _statement_applies(statement: Mapping[str, Any], request: Request, judge: Ju
     elif any(_glob(p, request.action, ignore_case=True) for p in _as_list(statement["NotAction"])):
         return False
     negated = "NotResource" in statement
-    patterns = _as_list(statement["NotResource"] if negated else statement.get("Resource", []))
+    patterns = _as_list(statement["NotResource"] if negated else statement["Resource"])
     if request.resource == UNRESOLVED and any(p != "*" for p in patterns):
         raise _Unjudgeable("it cannot tell which resource the request acts on, and only Resource \"*\" covers "
                            "such a request for certain", "grant the action on Resource \"*\" or name its resource")

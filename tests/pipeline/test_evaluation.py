@@ -107,6 +107,7 @@ def test_arn_like_matches_each_part_of_the_arn_on_its_own() -> None:
     {**allow("s3:GetObject"), "NotPrincipal": {"AWS": "x"}},
     {"Action": "s3:GetObject", "Resource": "*"},
     {**allow("s3:GetObject"), "NotAction": "s3:PutObject"},
+    {"Effect": "Allow", "Action": "s3:GetObject"},
     allow("s3:GetObject", Condition={"StringEquals": {"s3:max-keys": "${aws:username}"}}),
 ])
 def test_what_the_evaluator_cannot_judge_is_refused_never_skipped(statement: dict[str, Any]) -> None:
