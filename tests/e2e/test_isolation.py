@@ -39,7 +39,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory, local_target: Target) -> t
     created = project.deploy_py("new-service", "--name", EXTENDING_SERVICE)
     assert created.returncode == 0, created.stdout + created.stderr
     manifest = project.root / "services" / "location" / "service.yaml"
-    manifest.write_text(manifest.read_text() + HISTORY_FUNCTION)
+    manifest.write_text(manifest.read_text().replace("\nfunctions:\n", "\nfunctions:\n" + HISTORY_FUNCTION, 1))
     toolchain = ensure_toolchain()
     ensure_buckets(local_target, toolchain)
     data = tmp_path_factory.mktemp("ops-iam")
