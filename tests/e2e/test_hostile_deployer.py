@@ -27,7 +27,7 @@ OWN_FUNCTION = "local-location-get_location"
 
 @pytest.fixture(scope="module")
 def deployed(project: Project) -> None:
-    for service in ("location", "profile"):
+    for service in ("authentication", "location", "profile"):  # profile's smoke checks register with authentication
         result = project.deploy_py("deploy", "--service", service)
         assert result.returncode == 0, f"{service}:\n{result.stdout}\n{result.stderr}"
 
@@ -86,10 +86,11 @@ def test_another_services_deployer_is_denied(attacker: Callable[[str], Any], loc
 
 
 def test_passing_another_services_role_is_denied(attacker: Callable[[str], Any]) -> None:
-    """A function of its own name, run as profile's role, would act with profile's grants."""
+    """Its own function, run as profile's role, would act with profile's grants. (It may create only
+    the functions its manifest names, and IAM authorises before Lambda finds the name taken.)"""
     lambda_client = attacker("lambda")
     with pytest.raises(ClientError, match="iam:PassRole") as denied:
-        lambda_client.create_function(FunctionName="local-location-impostor", Runtime="python3.11", Role=VICTIM_ROLE,
+        lambda_client.create_function(FunctionName=OWN_FUNCTION, Runtime="python3.11", Role=VICTIM_ROLE,
                                       Handler="steal.handler", Code={"ZipFile": zipped_handler()})
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
     with pytest.raises(ClientError, match="iam:PassRole"):
