@@ -25,10 +25,7 @@ variable "manifest" {
       invokes               = optional(list(string), [])
       calls_apis            = optional(list(string), [])
     }))
-    smoke = optional(object({
-      function = string
-      event    = string
-    }))
+    # smoke and rollout are verify's, not Terraform's: the type leaves them out, so they are discarded here.
     # Per-environment overrides of function settings; unset ones keep the function's value.
     environments = optional(map(object({
       functions = optional(map(object({
