@@ -21,7 +21,9 @@ from typing import Any
 
 UNRESOLVED = "*"  # the resource of a request the emulator cannot tie to one ARN
 # Condition keys the emulator fills in when they apply to a request (families end with "/").
-MODELLED_KEYS = ("aws:resourcetag/", "aws:requesttag/", "aws:tagkeys", "iam:passedtoservice", "s3:prefix")
+MODELLED_KEYS = (
+    "aws:resourcetag/", "aws:requesttag/", "aws:tagkeys", "iam:passedtoservice", "s3:prefix", "apigateway:request/apiname",
+)
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,8 @@ def _apigateway(call: Call) -> list[Request]:
         conditions |= _requested_tags(_tags_of(body.get("tags")))
     elif call.method == "DELETE" and path.startswith("/tags/"):
         conditions |= _requested_tags({}, call.query.get("tagKeys", []))
+    if call.method in ("POST", "PATCH") and isinstance(body.get("name"), str):  # CreateApi, UpdateApi name the API
+        conditions["apigateway:request/apiname"] = (body["name"],)
     return [Request(call.action, resource, conditions)]
 
 
