@@ -27,9 +27,9 @@ OWN_FUNCTION = "local-location-get_location"
 
 @pytest.fixture(scope="module")
 def deployed(project: Project) -> None:
-    for service in ("location", "profile"):
-        result = project.deploy_py("deploy", "--service", service)
-        assert result.returncode == 0, f"{service}:\n{result.stdout}\n{result.stderr}"
+    # profile's smoke checks sign in through authentication first: callees deploy before it.
+    result = project.deploy_py("deploy", "--service", "authentication", "--service", "location", "--service", "profile")
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
 
 
 @pytest.fixture(scope="module")
