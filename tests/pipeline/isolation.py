@@ -22,7 +22,7 @@ from pipeline.project.manifest import Manifest
 
 # Reads AWS authorises against a whole collection, never one service's resource: the log groups
 # of the account, and the list of HTTP APIs (GetApis: names and ids).
-COLLECTION_READS = frozenset({"logs:DescribeLogGroups"})
+COLLECTION_READS = frozenset({"logs:DescribeLogGroups", "cloudwatch:DescribeAlarms"})
 API_LIST_SUFFIX = "::/apis"
 
 

@@ -109,6 +109,13 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["arn:${local.partition}:logs:${local.arn_tail}:log-group:*"]
   }
 
+  # DescribeAlarms by name prefix (a rollout watching its alarms) is authorised against every alarm.
+  statement {
+    sid       = "FindAlarms"
+    actions   = ["cloudwatch:DescribeAlarms"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.arn_tail}:alarm:*"]
+  }
+
   # Alarms by exact name too, as modules/alarms names them: "<function>-*" would cover the
   # alarms of a service whose name extends this one's with "-<function>".
   statement {
