@@ -21,8 +21,8 @@ from pipeline.policy.permissions import require_grants, scan_permissions
 from pipeline.project.environments import Environment, get_environment
 from pipeline.project.services import Service, load_service
 from pipeline.stages.deploy import DeployPlan, apply_deploy, package, plan_deploy, run_tests
-from pipeline.stages.rollout import roll_out
-from pipeline.stages.verify import live_versions, verify
+from pipeline.stages.rollout import first_share, verify_and_roll_out
+from pipeline.stages.verify import live_versions
 from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, version_labels
 from pipeline.state.locks import LOCK_TIMEOUT_S, HeldLock, LockHolder, heartbeat_seconds, service_lock
 from pipeline.state.preflight import preflight
@@ -136,14 +136,13 @@ def deploy_service(
                 )
                 tests.result()  # a failed test stage stops here: nothing was uploaded or applied
                 previous = live_versions(target, service)
-                rollout = service.manifest.rollout_in(environment_name)
-                first_percent = rollout.steps()[0][0] if rollout.steps() and previous else 100
+                first_percent = first_share(service.manifest.rollout_in(environment_name), previous)
                 outcome = stages.run(
                     "deploy",
                     lambda: apply_deploy(target, service, artifact, plan, first_percent),
                     lambda done: _describe_deploy(done.changed, done.versions),
                 )
-                stages.run("verify", lambda: _verify_and_roll_out(target, service, previous, outcome.versions, shifts),
+                stages.run("verify", lambda: verify_and_roll_out(target, service, previous, outcome.versions, shifts.append),
                            lambda summary: summary)
                 finished = replace(outcome.recorded(entry).succeed(stages.records), shifts=tuple(shifts))
                 ledger.record(finished)
@@ -155,15 +154,6 @@ def deploy_service(
     finally:
         if plan is not None:
             plan.discard()
-
-
-def _verify_and_roll_out(target: Target, service: Service, previous: dict[str, str], new: dict[str, str],
-                         shifts: list[str]) -> str:
-    """Smoke checks on `live`, then the environment's rollout of the new versions (a no-op all at once)."""
-    summary = verify(target, service, previous)
-    rollout = service.manifest.rollout_in(target.environment.name)
-    rolled = roll_out(target, service, rollout, previous, new, shifts.append)
-    return f"{summary}; {rolled}" if rolled else summary
 
 
 def _prepare_environment(service: Service, environment: Environment, reporter: Reporter) -> tuple[Toolchain, Target]:

@@ -21,7 +21,8 @@ from pipeline.project.naming import artifact_key, function_name
 from pipeline.project.services import Service, load_service
 from pipeline.stages.deploy import ALIAS, deploy, service_infra_hash
 from pipeline.stages.package import Artifact
-from pipeline.stages.verify import live_versions, verify
+from pipeline.stages.rollout import first_share, verify_and_roll_out
+from pipeline.stages.verify import live_versions
 from pipeline.state.ledger import Ledger, LedgerEntry, StageRecord, version_labels
 from pipeline.state.locks import LOCK_TIMEOUT_S, service_lock
 from pipeline.state.preflight import preflight
@@ -100,20 +101,23 @@ def promote(service_name: str, from_environment: str, to_environment: str) -> Le
         origin=f"{from_environment}:{passed.execution_id}", artifact_sha256=passed.artifact_sha256,
     )
     records: list[StageRecord] = []
+    shifts: list[str] = []  # a rollout's traffic shifts, as the ledger records them
     with tempfile.TemporaryDirectory() as folder, \
             service_lock(target, service_name, entry.execution_id, LOCK_TIMEOUT_S, lambda holder: None):
         try:
             artifact = _fetch_artifact(source, service, passed, Path(folder))
             previous = live_versions(target, service)
             started = time.time()
-            outcome = deploy(target, toolchain, service, artifact, ledger.last_success(service_name))
+            outcome = deploy(target, toolchain, service, artifact, ledger.last_success(service_name),
+                             first_share(service.manifest.rollout_in(to_environment), previous))
             records.append(StageRecord.ended("deploy", "succeeded", started, f"artifact from {entry.origin}"))
             started = time.time()
-            records.append(StageRecord.ended("verify", "succeeded", started, verify(target, service, previous)))
+            checked = verify_and_roll_out(target, service, previous, outcome.versions, shifts.append)
+            records.append(StageRecord.ended("verify", "succeeded", started, checked))
         except PipelineError as err:
-            ledger.record(entry.fail(tuple(records), err.message))
+            ledger.record(replace(entry.fail(tuple(records), err.message), shifts=tuple(shifts)))
             raise
-        finished = outcome.recorded(entry).succeed(tuple(records))
+        finished = replace(outcome.recorded(entry).succeed(tuple(records)), shifts=tuple(shifts))
         ledger.record(finished)
     return finished
 

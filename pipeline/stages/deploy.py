@@ -222,7 +222,8 @@ def apply_deploy(target: Target, service: Service, artifact: Artifact, plan: Dep
 
 
 def deploy(
-    target: Target, toolchain: Toolchain, service: Service, artifact: Artifact, last: LedgerEntry | None
+    target: Target, toolchain: Toolchain, service: Service, artifact: Artifact, last: LedgerEntry | None,
+    first_percent: int = 100,
 ) -> DeployOutcome:
     """Plan and carry out the deploy in one step; raises what plan_deploy and apply_deploy raise."""
-    return apply_deploy(target, service, artifact, plan_deploy(target, toolchain, service, artifact, last))
+    return apply_deploy(target, service, artifact, plan_deploy(target, toolchain, service, artifact, last), first_percent)

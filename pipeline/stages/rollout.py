@@ -22,7 +22,7 @@ from pipeline.project.manifest import Rollout
 from pipeline.project.naming import function_name, resource_prefix
 from pipeline.project.services import Service
 from pipeline.stages.deploy import ALIAS, alias_routing
-from pipeline.stages.verify import roll_back, run_smoke
+from pipeline.stages.verify import roll_back, run_smoke, verify
 from pipeline.state.ledger import version_labels
 
 if TYPE_CHECKING:
@@ -101,3 +101,20 @@ def _shift(client: LambdaClient, target: Target, service: Service, previous: dic
     for function, version in sorted(moving.items()):
         name = function_name(target.environment.name, service.name, function)
         client.update_alias(FunctionName=name, Name=ALIAS, **alias_routing(previous[function], version, percent))
+
+
+def first_share(rollout: Rollout, previous: dict[str, str]) -> int:
+    """The percent of traffic the deploy stage gives the new versions: all of it unless a rollout steps in."""
+    steps = rollout.steps()
+    return steps[0][0] if steps and previous else 100
+
+
+def verify_and_roll_out(target: Target, service: Service, previous: dict[str, str], new: dict[str, str],
+                        on_shift: Callable[[str], None]) -> str:
+    """Smoke checks on `live`, then the environment's rollout of the new versions (a no-op all at once).
+
+    Raises StageFailed (live moved back) on a failed check or a firing alarm.
+    """
+    summary = verify(target, service, previous)
+    rolled = roll_out(target, service, service.manifest.rollout_in(target.environment.name), previous, new, on_shift)
+    return f"{summary}; {rolled}" if rolled else summary

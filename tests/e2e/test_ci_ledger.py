@@ -11,11 +11,13 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
+from pipeline import emulator
 from pipeline.aws import Identity, Target, connect
 from pipeline.paths import PROJECT_ROOT
 from pipeline.project.environments import get_environment
@@ -50,6 +52,7 @@ class Ci:
     def __init__(self, project: Project, environments_file: Path, target: Target) -> None:
         self.project = project
         self.environments_file = environments_file
+        self.target = target
         self.ledger = Ledger(target)
 
     def push(self, files: dict[str, str], message: str) -> str:
@@ -63,7 +66,7 @@ class Ci:
 
 
 @pytest.fixture(scope="module")
-def ci(tmp_path_factory: pytest.TempPathFactory, local_target: Target, gateway_port: int) -> Ci:
+def ci(tmp_path_factory: pytest.TempPathFactory, gateway_port: int) -> Iterator[Ci]:
     folder = tmp_path_factory.mktemp("ci")
     environments_file = folder / "environments.toml"
     environments_file.write_text(ENVIRONMENTS)
@@ -74,10 +77,17 @@ def ci(tmp_path_factory: pytest.TempPathFactory, local_target: Target, gateway_p
     (project.root / "services" / "echo" / "tests" / "test_outage.py").write_text(OUTAGE_TEST)
     git(project, "init", "-q", "-b", "main")
     commit_all(project, "echo")
-    return Ci(project, environments_file, connect(get_environment("dev", environments_file)))
+    with pytest.MonkeyPatch.context() as patch:
+        # An emulator of its own: the workflow deploys to an environment named dev, as the promotion
+        # drill's does, and IAM names (dev-boundary, dev-deployer-*) are account-wide.
+        patch.setenv("DEPLOY_LOCAL_DIR", str(folder / "local"))
+        try:
+            yield Ci(project, environments_file, connect(get_environment("dev", environments_file)))
+        finally:
+            emulator.stop()
 
 
-def test_a_failed_deploy_is_retried_by_the_next_push_without_a_change_to_the_service(ci: Ci, local_target: Target) -> None:
+def test_a_failed_deploy_is_retried_by_the_next_push_without_a_change_to_the_service(ci: Ci) -> None:
     first = ci.run()
     assert first.returncode == 0, first.stdout + first.stderr
     deployed = ci.ledger.heads()["echo"]
@@ -95,7 +105,7 @@ def test_a_failed_deploy_is_retried_by_the_next_push_without_a_change_to_the_ser
     assert retried.returncode == 0, retried.stdout + retried.stderr
     assert "echo:\n  - services/echo/src/echo/handler.py changed in its folder" in retried.stdout
     assert ci.ledger.heads()["echo"].commit == docs_only != changed
-    answer = local_target.client("lambda", Identity.OPS).invoke(FunctionName="dev-echo-echo", Qualifier="live", Payload=b"{}")
+    answer = ci.target.client("lambda", Identity.OPS).invoke(FunctionName="dev-echo-echo", Qualifier="live", Payload=b"{}")
     assert b'"version": 2' in answer["Payload"].read()
 
     quiet = ci.run()

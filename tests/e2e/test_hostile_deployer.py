@@ -1,4 +1,4 @@
-"""A hostile team, live against the emulator: location's deployer, with plain boto3, goes after profile.
+"""Hostile teams, live against the emulator: each service's deployer, with plain boto3, goes after every other.
 
 The emulator authorises every request on its real resource (pipeline/emulator/resources.py) with
 AWS's evaluation logic, the deployer role's permissions boundary included, so what the deployer
@@ -9,34 +9,63 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from pipeline.aws import Identity, Target
+from pipeline.project.naming import function_name
+from pipeline.project.services import load_service
 from tests.e2e.conftest import Project
 
 pytestmark = pytest.mark.e2e
 
 ACCOUNT = "123456789012"
-VICTIM_FUNCTION = "local-profile-get_profile"
+SERVICES = ("authentication", "location", "profile")
 VICTIM_ROLE = f"arn:aws:iam::{ACCOUNT}:role/services/profile/local-profile-get_profile"
 OWN_FUNCTION = "local-location-get_location"
 
 
+@dataclass(frozen=True)
+class Victim:
+    """What of another service a deployer goes after: names as its manifest and modules/service make them."""
+
+    service: str
+    function: str  # its first function, e.g. local-profile-create_profile
+    table: str
+    api_id: str
+
+
 @pytest.fixture(scope="module")
 def deployed(project: Project) -> None:
-    for service in ("authentication", "location", "profile"):  # profile's smoke checks register with authentication
-        result = project.deploy_py("deploy", "--service", service)
-        assert result.returncode == 0, f"{service}:\n{result.stdout}\n{result.stderr}"
+    # profile's smoke checks sign in through authentication: callees deploy before it.
+    result = project.deploy_py("deploy", *(arg for service in SERVICES for arg in ("--service", service)))
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def victims(deployed: None, local_target: Target) -> dict[str, Victim]:
+    apis = {api["Name"]: api["ApiId"] for api in local_target.client("apigatewayv2", Identity.OPS).get_apis()["Items"]}
+    found = {}
+    for service in SERVICES:
+        manifest = load_service(service).manifest
+        function, tables = sorted(manifest.functions)[0], sorted(manifest.tables)
+        found[service] = Victim(service, function_name("local", service, function), f"local-{service}-{tables[0]}",
+                                apis[f"local-{service}"])
+    return found
+
+
+def deployer(local_target: Target, service: str) -> Callable[[str], Any]:
+    """boto3 clients as `service`'s deployer role (an assumed-role session, as `deploy` uses)."""
+    target = local_target.for_service(service)
+    return lambda aws: target.client(aws, Identity.DEPLOYER)
 
 
 @pytest.fixture(scope="module")
 def attacker(deployed: None, local_target: Target) -> Callable[[str], Any]:
-    """boto3 clients as location's deployer role (an assumed-role session, as `deploy` uses)."""
-    target = local_target.for_service("location")
-    return lambda service: target.client(service, Identity.DEPLOYER)
+    return deployer(local_target, "location")
 
 
 def live_version(local_target: Target, function: str) -> str:
@@ -53,36 +82,46 @@ def zipped_handler() -> bytes:
     return buffer.getvalue()
 
 
-# Each attempt: what location's deployer tries against profile, with plain boto3.
-ATTACKS: list[tuple[str, str, Callable[[Any], Any]]] = [
-    ("lambda", "replace its code", lambda c: c.update_function_code(FunctionName=VICTIM_FUNCTION, ZipFile=zipped_handler())),
-    ("lambda", "move its live alias", lambda c: c.update_alias(FunctionName=VICTIM_FUNCTION, Name="live", FunctionVersion="1")),
-    ("lambda", "change its configuration", lambda c: c.update_function_configuration(FunctionName=VICTIM_FUNCTION, Timeout=3)),
-    ("lambda", "let itself invoke it", lambda c: c.add_permission(
-        FunctionName=VICTIM_FUNCTION, StatementId="steal", Action="lambda:InvokeFunction", Principal=ACCOUNT)),
-    ("lambda", "delete it", lambda c: c.delete_function(FunctionName=VICTIM_FUNCTION)),
-    ("dynamodb", "delete its table", lambda c: c.delete_table(TableName="local-profile-profiles")),
-    ("dynamodb", "read its table", lambda c: c.scan(TableName="local-profile-profiles")),
-    ("logs", "delete its log group", lambda c: c.delete_log_group(logGroupName=f"/aws/lambda/{VICTIM_FUNCTION}")),
-    ("logs", "shorten its log retention", lambda c: c.put_retention_policy(
-        logGroupName=f"/aws/lambda/{VICTIM_FUNCTION}", retentionInDays=1)),
-    ("cloudwatch", "delete its alarms", lambda c: c.delete_alarms(AlarmNames=[f"{VICTIM_FUNCTION}-errors"])),
-    ("s3", "overwrite its artifact", lambda c: c.put_object(
-        Bucket="local-artifacts", Key="services/profile/planted.zip", Body=b"x")),
-    ("s3", "release its deploy lock", lambda c: c.delete_object(Bucket="local-artifacts", Key="locks/profile.json")),
-    ("s3", "rewrite its state", lambda c: c.put_object(
-        Bucket="local-terraform-state", Key="services/profile/infra/terraform.tfstate", Body=b"{}")),
+# Each attempt: what one service's deployer tries against another service's resources, with plain boto3.
+ATTACKS: list[tuple[str, str, Callable[[Any, Victim], Any]]] = [
+    ("lambda", "replace its code", lambda c, v: c.update_function_code(FunctionName=v.function, ZipFile=zipped_handler())),
+    ("lambda", "move its live alias", lambda c, v: c.update_alias(FunctionName=v.function, Name="live", FunctionVersion="1")),
+    ("lambda", "change its configuration", lambda c, v: c.update_function_configuration(FunctionName=v.function, Timeout=3)),
+    ("lambda", "let itself invoke it", lambda c, v: c.add_permission(
+        FunctionName=v.function, StatementId="steal", Action="lambda:InvokeFunction", Principal=ACCOUNT)),
+    ("lambda", "delete it", lambda c, v: c.delete_function(FunctionName=v.function)),
+    ("dynamodb", "delete its table", lambda c, v: c.delete_table(TableName=v.table)),
+    ("dynamodb", "read its table", lambda c, v: c.scan(TableName=v.table)),
+    ("logs", "delete its log group", lambda c, v: c.delete_log_group(logGroupName=f"/aws/lambda/{v.function}")),
+    ("logs", "shorten its log retention", lambda c, v: c.put_retention_policy(
+        logGroupName=f"/aws/lambda/{v.function}", retentionInDays=1)),
+    ("cloudwatch", "delete its alarms", lambda c, v: c.delete_alarms(AlarmNames=[f"{v.function}-errors"])),
+    ("apigatewayv2", "add a route to its API", lambda c, v: c.create_route(ApiId=v.api_id, RouteKey="POST /steal")),
+    ("apigatewayv2", "rename its API", lambda c, v: c.update_api(ApiId=v.api_id, Name="stolen")),
+    ("apigatewayv2", "delete its API", lambda c, v: c.delete_api(ApiId=v.api_id)),
+    ("s3", "overwrite its artifact", lambda c, v: c.put_object(
+        Bucket="local-artifacts", Key=f"services/{v.service}/planted.zip", Body=b"x")),
+    ("s3", "forge its ledger", lambda c, v: c.put_object(
+        Bucket="local-artifacts", Key=f"ledger/{v.service}/executions/forged.json", Body=b"{}")),
+    ("s3", "release its deploy lock", lambda c, v: c.delete_object(Bucket="local-artifacts", Key=f"locks/{v.service}.json")),
+    ("s3", "rewrite its state", lambda c, v: c.put_object(
+        Bucket="local-terraform-state", Key=f"services/{v.service}/infra/terraform.tfstate", Body=b"{}")),
 ]
+PAIRS = [(mine, theirs) for mine in SERVICES for theirs in SERVICES if mine != theirs]
 
 
-@pytest.mark.parametrize(("service", "attempt", "call"), ATTACKS, ids=[a[1] for a in ATTACKS])
-def test_another_services_deployer_is_denied(attacker: Callable[[str], Any], local_target: Target,
-                                             service: str, attempt: str, call: Callable[[Any], Any]) -> None:
-    before = live_version(local_target, VICTIM_FUNCTION)
+@pytest.mark.parametrize(("mine", "theirs"), PAIRS, ids=[f"{m}-vs-{t}" for m, t in PAIRS])
+@pytest.mark.parametrize(("aws", "attempt", "call"), ATTACKS, ids=[a[1] for a in ATTACKS])
+def test_no_deployer_reaches_another_services_resources(
+    victims: dict[str, Victim], local_target: Target, mine: str, theirs: str, aws: str, attempt: str,
+    call: Callable[[Any, Victim], Any],
+) -> None:
+    victim = victims[theirs]
+    before = live_version(local_target, victim.function)
     with pytest.raises(ClientError) as denied:
-        call(attacker(service))
+        call(deployer(local_target, mine)(aws), victim)
     assert denied.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException"), denied.value
-    assert live_version(local_target, VICTIM_FUNCTION) == before
+    assert live_version(local_target, victim.function) == before
 
 
 def test_passing_another_services_role_is_denied(attacker: Callable[[str], Any]) -> None:

@@ -35,14 +35,14 @@ def invoke(project: Project, function: str, event: str) -> dict[str, Any]:
 def test_a_user_registered_by_invoking_gets_a_token_that_verifies(
     authentication_deployed: None, project: Project, tmp_path: Path
 ) -> None:
-    credentials = {"user_id": "grace", "password": "hopper-1906"}
+    credentials = {"user_id": "margaret", "password": "hamilton-1936"}
 
-    assert invoke(project, "create_user", write_event(tmp_path, credentials)) == {"status": 201, "user_id": "grace"}
+    assert invoke(project, "create_user", write_event(tmp_path, credentials)) == {"status": 201, "user_id": "margaret"}
     issued = invoke(project, "issue_token", write_event(tmp_path, credentials))
     assert issued["status"] == 201
     verified = invoke(project, "verify_token", write_event(tmp_path, {"token": issued["token"]}))
 
-    assert verified == {"status": 200, "user_id": "grace"}
+    assert verified == {"status": 200, "user_id": "margaret"}
 
 
 def test_an_unknown_function_names_the_known_ones(authentication_deployed: None, project: Project) -> None:

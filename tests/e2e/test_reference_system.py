@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline import emulator
 from pipeline.aws import Identity, Target
@@ -231,6 +233,43 @@ def test_bad_inputs_get_a_short_4xx_and_write_nothing(ada: str, gateway: Gateway
             failures.append(f"{method} {path} {str(body)[:60]}: {status} {answer}")
     assert not failures, "\n".join(failures)
     assert item_counts(local_target) == before
+
+
+# Bodies no handler can take: bytes, text, JSON of the wrong shape (keys drawn so that no valid
+# document can come out), nesting far past service_kit's depth limit.
+HOSTILE_BODIES = st.one_of(
+    st.binary(max_size=2_000),
+    st.text(max_size=500).map(str.encode),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text("qxz", max_size=3), inner, max_size=3),
+                 max_leaves=15).map(lambda document: json.dumps(document).encode()),
+    st.integers(40, 6_000).map(lambda depth: ("[" * depth + "]" * depth).encode()),
+)
+HOSTILE_HEADERS = st.dictionaries(
+    st.sampled_from(["content-type", "x-correlation-id", "x-user-token", "accept", "x-amzn-trace-id", "x-forwarded-for"]),
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=80),
+    max_size=4,
+)
+FUZZED_ROUTES = [("POST", "/authentication/users", False), ("POST", "/authentication/tokens", False),
+                 ("POST", "/profile/profiles", False), ("PUT", "/location/locations/ada", True)]
+
+
+def test_fuzzed_bodies_and_headers_get_a_4xx_write_nothing_and_the_gateway_keeps_serving(
+    ada: str, gateway: Gateway, local_target: Target
+) -> None:
+    before = item_counts(local_target)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(route=st.sampled_from(FUZZED_ROUTES), body=HOSTILE_BODIES, headers=HOSTILE_HEADERS)
+    def hostile(route: tuple[str, str, bool], body: bytes, headers: dict[str, str]) -> None:
+        method, path, signed = route
+        auth = {"x-user-token": ada} if signed else {"authorization": f"Bearer {ada}"}
+        status, _, _ = gateway.request(method, path, headers={**auth, **headers}, sign=signed, raw=body)
+        assert 400 <= status < 500, (method, path, body[:80], headers, status)
+
+    hostile()
+    assert item_counts(local_target) == before
+    assert gateway.request("GET", "/profile/nowhere")[0] == 404  # still serving
 
 
 def test_a_scaffolded_service_deploys_and_answers_its_route(gateway: Gateway, project: Project) -> None:

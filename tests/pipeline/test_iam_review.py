@@ -57,6 +57,12 @@ def test_digests_name_each_input_by_project_path_and_cover_the_variables(tmp_pat
     assert changed_inputs({"gone": "1", "same": "2"}, {"same": "2", "new": "3"}) == ["gone", "new"]
 
 
+@pytest.fixture(autouse=True)
+def own_local_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saved plans of this module's own: the suite's local folder must hold no plan left unapplied."""
+    monkeypatch.setenv("DEPLOY_LOCAL_DIR", str(tmp_path / "local"))
+
+
 @pytest.fixture
 def toolchain(tmp_path: Path) -> Toolchain:
     return Toolchain(binary="terraform", version="1.11.0", cli_config=tmp_path / "terraform.rc", mirror=None)

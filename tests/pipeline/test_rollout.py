@@ -90,3 +90,12 @@ def test_an_alarm_rule_is_judged_on_the_metrics_since_the_shift(local_target: Ta
         {"MetricName": "Errors", "Dimensions": dimensions, "Value": 2.0, "Unit": "Count"}])
     assert _breaks_rule(metrics, alarm, since) == f"{function}-errors fired (Errors 2, threshold 0)"
     assert _breaks_rule(metrics, {**alarm, "Threshold": 5.0}, since) == ""
+
+
+def test_the_deploy_stage_gives_new_versions_the_first_steps_share_only_when_there_is_a_version_to_keep() -> None:
+    from pipeline.stages.rollout import first_share
+
+    canary = Rollout("canary", 10, 60, 600)
+    assert first_share(canary, {"get": "3"}) == 10
+    assert first_share(canary, {}) == 100  # a first deploy has nothing to keep serving
+    assert first_share(Rollout(), {"get": "3"}) == 100
