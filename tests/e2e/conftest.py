@@ -65,7 +65,11 @@ class Project:
 
 def _descendants(pid: int) -> list[int]:
     found = []
-    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+    try:
+        listed = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    except OSError:  # the process ended while it was looked at
+        return found
+    for children in listed:
         try:
             kids = [int(kid) for kid in children.read_text().split()]
         except OSError:
