@@ -84,6 +84,13 @@ def execution_id(text: str) -> str:
     return text
 
 
+def correlation_id(text: str) -> str:
+    """An argparse type: the x-correlation-id a request carried (not empty, one line, at most 256 characters)."""
+    if not text.strip() or len(text) > 256 or "\n" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a correlation id (the x-correlation-id a request carried)")
+    return text
+
+
 def add_env(parser: argparse.ArgumentParser, help: str = "environment from environments.toml (default: local)") -> None:
     parser.add_argument("--env", type=environment_name, default="local", help=help)
 

@@ -5,7 +5,8 @@ numbers, unknown flags, known flags with wrong values. The environments it may n
 unreachable in a way that fails fast: `local` is an external endpoint on a closed loopback port
 (so no emulator is ever started) and `dev` is AWS through profiles this machine does not have.
 Left out, because they would do real, slow work whatever the arguments: `emulator start`,
-`toolchain lock` and `deps lock` (rewrite lock files), `scan` (checkov), `stage test` and `stage package` (run a
+`toolchain lock` and `deps lock` (rewrite lock files), `modules docs` (rewrites module READMEs), `watch` and
+`logs --follow` (run until Ctrl-C), `remove --yes`, `scan` (checkov), `stage test` and `stage package` (run a
 service's tests, build an artifact) and `new-service` with a valid new name (writes services/).
 """
 
@@ -56,6 +57,7 @@ VALUES = {
     "--lock-timeout": numbers(-1, 5), "--port": numbers(-1, 70000), "--execution": plausible("gh-1-1"),
     "--since": plausible("HEAD", "HEAD~1"), "--function": plausible("get_location", "put_location"),
     "--event": plausible("missing.json", "."), "--artifact": plausible("missing.zip"), "--out": plausible("dist"),
+    "--format": plausible("mermaid", "dot", "svg"), "--correlation-id": plausible("3f2a9c1e-7b4d-4e8a-9c0f-1d2e3f4a5b6c"),
 }
 
 
@@ -104,6 +106,11 @@ ARGUMENTS = st.one_of(
     command("iam", plausible("plan", "apply"), [], ["--env"]),
     command("toolchain", plausible("check").filter(lambda s: s != "lock"), [], []),
     command("deps", plausible("check").filter(lambda s: s != "lock"), [], [], ["--upgrade"]),
+    command("logs", None, [], ["--service", "--correlation-id", "--function", "--since", "--env"], ["--json"]),
+    command("status", None, [], ["--env", "--service"], ["--json"]),
+    command("graph", None, [], ["--format", "--since", "--out", "--env"], ["--changed"]),
+    command("remove", None, ["--service"], ["--env", "--lock-timeout"]),
+    command("alerts", plausible("apply"), [], ["--env"]),
     hostile.map(lambda value: [value]),
 ).flatmap(lambda argv: st.sampled_from([argv, ["--debug", *argv]]))
 

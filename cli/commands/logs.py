@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from cli.common import EXIT_OK, add_env
+from cli.common import EXIT_OK, add_env, correlation_id, service_name
 
 if TYPE_CHECKING:
     from cli.common import Subcommands
@@ -73,8 +73,8 @@ def register(commands: Subcommands) -> None:
     parser = commands.add_parser(
         "logs", help="a service's function logs in time order, or one request across services (--correlation-id)")
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--service", help="service name (a folder under services/)")
-    which.add_argument("--correlation-id", help="search every service's logs for this request's lines")
+    which.add_argument("--service", type=service_name, help="service name (a folder under services/)")
+    which.add_argument("--correlation-id", type=correlation_id, help="search every service's logs for this request's lines")
     parser.add_argument("--function", help="only this function of the service (name from its manifest)")
     parser.add_argument("--since", default="15m", help="how far back: 30s, 15m, 2h, 1d (default: 15m)")
     parser.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until Ctrl-C")

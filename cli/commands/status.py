@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from cli.common import EXIT_OK
+from cli.common import EXIT_OK, environment_name, service_name
 
 if TYPE_CHECKING:
     from cli.common import Subcommands
@@ -74,8 +74,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def register(commands: Subcommands) -> None:
     parser = commands.add_parser("status", help="per service: live versions, last execution, drift, alarms, API URL")
-    parser.add_argument("--env", action="append",
+    parser.add_argument("--env", action="append", type=environment_name,
                         help="environment from environments.toml; repeat to compare (default: local)")
-    parser.add_argument("--service", action="append", help="only this service (repeatable; default: all)")
+    parser.add_argument("--service", action="append", type=service_name, help="only this service (repeatable; default: all)")
     parser.add_argument("--json", action="store_true", help="print the status as JSON, keyed by environment")
     parser.set_defaults(handler=cmd_status)
